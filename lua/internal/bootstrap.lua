@@ -1,0 +1,76 @@
+-- The first Lua that runs in a runtime. C calls this chunk with
+-- (builtin, binding, options) and keeps the hooks table it returns:
+-- the functions C calls on its one path into Lua.
+local builtin, binding, options = ...
+
+local error, type, setmetatable, getmetatable, next = error, type, setmetatable, getmetatable, next
+local rawget = rawget
+
+-- Built-in modules get (require, binding) as their chunk arguments, where
+-- require loads other built-ins by name ('events', 'internal/errors').
+local loaded = { ['internal/options'] = options }
+local loading = {}
+
+local function internalRequire(name)
+  local m = loaded[name]
+  if m ~= nil then return m end
+  if loading[name] then
+    error('cycle between built-in modules at ' .. name, 2)
+  end
+  local fn, msg = builtin(name)
+  if not fn then
+    -- ffi, bit, jit, string, ...: Lua's own libraries.
+    m = package.loaded[name]
+    if m ~= nil then return m end
+    error(msg, 2)
+  end
+  loading[name] = true
+  m = fn(internalRequire, binding)
+  loading[name] = nil
+  if m == nil then m = true end
+  loaded[name] = m
+  return m
+end
+
+local errors = internalRequire('internal/errors')
+binding('uv').setErrorMeta(errors.Error)
+
+-- LuaJIT without 5.2 compatibility ignores __pairs; lode's pairs honours
+-- it and hands out the builtin next for plain tables, so loops over plain
+-- tables stay as fast as before.
+local function lodePairs(t)
+  local mt = getmetatable(t)
+  if mt ~= nil and type(mt) == 'table' then
+    local p = rawget(mt, '__pairs')
+    if p ~= nil then return p(t) end
+  end
+  return next, t, nil
+end
+pairs = lodePairs
+
+local process = internalRequire('process')
+_G.process = process
+local timers = internalRequire('timers')
+_G.setTimeout = timers.setTimeout
+_G.setInterval = timers.setInterval
+_G.setImmediate = timers.setImmediate
+_G.clearTimeout = timers.clearTimeout
+_G.clearInterval = timers.clearInterval
+_G.clearImmediate = timers.clearImmediate
+_G.Buffer = internalRequire('buffer').Buffer
+_G.console = internalRequire('console')
+
+local module = internalRequire('module')
+module._setup(internalRequire, options)
+
+local hooks = internalRequire('internal/hooks')
+
+return {
+  runMain = module.runMain,
+  processTicks = internalRequire('internal/ticks').processTicks,
+  fatal = hooks.fatal,
+  beforeExit = hooks.beforeExit,
+  exit = hooks.exit,
+  processTimers = timers._processTimers,
+  processImmediates = timers._processImmediates,
+}
