@@ -4,6 +4,7 @@
  */
 #include "internal.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,6 +317,10 @@ lode_runtime *lode_new(const lode_options *o) {
   if (!rt) return NULL;
   rt->print_errors = o->print_errors;
   rt->handle_signals = o->handle_signals;
+  /* As in Node, a write to a closed pipe or socket is an EPIPE error, not
+   * a signal that kills the process. Only when the host lets us own
+   * signals. */
+  if (o->handle_signals) signal(SIGPIPE, SIG_IGN);
   if (o->argv && o->argc > 0 && !(rt->argv = copy_strv(o->argv, o->argc))) goto fail_rt;
   if (o->allowed_modules &&
       !(rt->allowed = copy_strv((char *const *)o->allowed_modules, -1)))
