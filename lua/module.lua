@@ -14,7 +14,7 @@ local uv = binding('uv')
 
 local type, error, setmetatable, tostring = type, error, setmetatable, tostring
 local concat, insert = table.concat, table.insert
-local loadstring, select, unpack = loadstring, select, unpack
+local loadstring, select, unpack, next, setfenv = loadstring, select, unpack, next, setfenv
 local open = io.open
 
 local Module = {}
@@ -279,7 +279,6 @@ end
 -- Lua 5.1's module(name, ...): a file's own `module` is Node's module
 -- object, so calling it does what the global function would have done,
 -- setting the environment of the calling chunk.
-local luaModule = module
 Module.__call = function(self, name, ...)
   if type(name) ~= 'string' then
     error(errors.ERR_INVALID_ARG_TYPE('name', 'of type string', name), 0)
@@ -307,7 +306,6 @@ Module.__call = function(self, name, ...)
   setfenv(2, t)
   self.exports = t
 end
-Module._luaModule = luaModule
 
 function Module.createRequire(filename)
   errors.checkString(filename, 'filename')

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -197,6 +198,10 @@ static int l_write(lua_State *L) {
   int fd = (int)luaL_checkinteger(L, 1);
   size_t len, done = 0;
   const char *p = lode_checkbytes(L, 2, &len);
+  /* print() and io.write() go through C's buffered stdout: flush it first
+   * so that output from both keeps its order. */
+  if (fd == 1) fflush(stdout);
+  else if (fd == 2) fflush(stderr);
   while (done < len) {
     ssize_t n = write(fd, p + done, len - done);
     if (n >= 0) {

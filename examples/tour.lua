@@ -1,0 +1,60 @@
+-- A short tour of lode: run it with `make demo` or `build/lode examples/tour.lua`.
+-- It exercises the main modules and exits 0; any failed check raises.
+local EventEmitter = require('events')
+local path = require('path')
+local util = require('util')
+
+local function check(cond, what)
+  if not cond then error('tour check failed: ' .. what, 2) end
+end
+
+console.log('lode %s on LuaJIT %s and libuv %s',
+  process.versions.lode, process.versions.luajit, process.versions.uv)
+
+-- events: Node's EventEmitter, listeners get exactly the emitted arguments.
+local Greeter = EventEmitter:extend()
+function Greeter:greet(name) self:emit('greet', 'hello ' .. name) end
+local g = Greeter:new()
+local heard = {}
+g:on('greet', function(msg) heard[#heard + 1] = msg end)
+g:greet('world')
+check(heard[1] == 'hello world', 'events')
+console.log('events:  %s', heard[1])
+
+-- Buffer: mutable bytes, 1-based like strings; a slice shares memory.
+local buf = Buffer.from('hello')
+local slice = buf:slice(2, 3)
+slice[1] = string.byte('E')
+check(buf:toString() == 'hEllo', 'buffer slice shares memory')
+check(buf[1] == 104 and #buf == 5, 'buffer indexing')
+console.log('buffer:  %s %s hex=%s', tostring(buf), buf:toString(), buf:toString('hex'))
+
+-- path and util
+local p = path.join('/usr', 'local', '..', 'lib', 'lode.lua')
+check(p == '/usr/lib/lode.lua', 'path.join')
+console.log('path:    %s (ext %s)', p, path.extname(p))
+console.log('util:    %s', util.inspect({ name = 'lode', list = { 1, 2, 3 } }))
+
+-- process
+check(process.argv[1]:match('tour%.lua$'), 'process.argv[1] is the script')
+console.log('process: pid %d, platform %s, arch %s', process.pid, process.platform, process.arch)
+
+-- The event loop: nextTick, then immediates, then timers, as in Node.
+local order = {}
+setTimeout(function() order[#order + 1] = 'timeout' end, 0)
+setImmediate(function() order[#order + 1] = 'immediate' end)
+process.nextTick(function() order[#order + 1] = 'nextTick' end)
+
+local ticks = 0
+local interval
+interval = setInterval(function()
+  ticks = ticks + 1
+  if ticks == 3 then clearInterval(interval) end
+end, 5)
+
+process:on('exit', function(code)
+  check(order[1] == 'nextTick', 'nextTick runs first')
+  check(ticks == 3, 'the interval ran three times')
+  console.log('loop:    %s; interval ran %d times', table.concat(order, ' < '), ticks)
+  console.log('exit code %d', code)
+end)
