@@ -22,6 +22,8 @@ Module.__index = Module
 
 -- require.cache: absolute real path -> module object.
 local cache = {}
+-- package.path requests loaded as files: request -> real path.
+local loadedFrom = {}
 
 local builtinList = options.builtins()
 local builtins, allowed = {}, nil
@@ -37,10 +39,10 @@ local function notFound(request, parent, looked)
   local lines = { "Cannot find module '" .. request .. "'" }
   local stack, m = {}, parent
   while m do
-    stack[#stack + 1] = '- ' .. tostring(m.filename)
+    stack[#stack + 1] = tostring(m.filename)
     m = m.parent
   end
-  if #stack > 0 then lines[#lines + 1] = 'Require stack:\n' .. concat(stack, '\n') end
+  if #stack > 0 then lines[#lines + 1] = 'Require stack:\n- ' .. concat(stack, '\n- ') end
   if looked and #looked > 0 then lines[#lines + 1] = 'Looked in:\n  ' .. concat(looked, '\n  ') end
   local e = errors.new('Error', 'MODULE_NOT_FOUND', concat(lines, '\n'))
   e.requireStack = stack
@@ -59,6 +61,15 @@ local function nodePaths(dir)
     dir = up
   end
   return list
+end
+
+-- The built-in a request names: 'node:x' must be one.
+local function builtinName(request)
+  local name = request:match('^node:(.*)$')
+  if name and not builtins[name] then
+    error(errors.new('Error', 'ERR_UNKNOWN_BUILTIN_MODULE', 'No such built-in module: ' .. request), 0)
+  end
+  return name or request
 end
 
 local function isFile(p)
@@ -210,7 +221,7 @@ local function requireFrom(parent, request)
   end
   local cached = cache[request]
   if cached then return cached.exports end
-  local name = request:match('^node:(.+)$') or request
+  local name = builtinName(request)
   if builtins[name] then
     if allowed and not allowed[name] then
       error(errors.new('Error', 'ERR_ACCESS_DENIED',
@@ -219,7 +230,13 @@ local function requireFrom(parent, request)
     return require(name)
   end
   local m = package.loaded[request]
-  if m ~= nil then return m end
+  if m ~= nil then
+    -- A file found through package.path is cached in both places; once
+    -- its require.cache entry is deleted, the next require loads it again.
+    local file = loadedFrom[request]
+    if not file or cache[file] then return m end
+    loadedFrom[request], package.loaded[request] = nil, nil
+  end
   local loader = package.preload[request]
   if loader then
     m = loader(request)
@@ -245,15 +262,21 @@ local function requireFrom(parent, request)
   local ok, result = pcall(loadFile, m, request, kind)
   if not ok then
     cache[where] = nil
+    if parent then
+      local children = parent.children
+      for i = #children, 1, -1 do
+        if children[i] == m then table.remove(children, i) break end
+      end
+    end
     error(result, 0)
   end
+  if kind == 'lua' then loadedFrom[request] = where end
   return result
 end
 
 local function resolveFrom(parent, request)
   errors.checkString(request, 'request')
-  local name = request:match('^node:(.+)$') or request
-  if builtins[name] then return name end
+  if builtins[builtinName(request)] then return request end
   local kind, where = resolve(request, parent)
   if not kind then error(notFound(request, parent, where), 0) end
   return where
@@ -316,11 +339,12 @@ end
 -- 'string' runs `what` as code named `name`.
 function Module.runMain(kind, what, name)
   local argv = process.argv
-  local first = kind == 'file' and 2 or 1
+  -- argv[1] is the script, or '-' for standard input; -e has none.
+  local first = (kind == 'file' or name == '[stdin]') and 2 or 1
   local args = {}
   for i = first, #argv do args[#args + 1] = argv[i] end
-  local luaArg = { [-1] = argv[0] }
-  luaArg[0] = kind == 'file' and what or name
+  local luaArg = { [-1] = process.argv0 }
+  luaArg[0] = kind == 'file' and what or (first == 2 and '-' or name)
   for i = 1, #args do luaArg[i] = args[i] end
   _G.arg = luaArg
 
@@ -336,13 +360,16 @@ function Module.runMain(kind, what, name)
     cache[f] = m
     fn, prefixed = compile(readSource(f), '@' .. what)
   else
-    m = Module:new(path.join(process.cwd(), name), nil)
-    m.id = name
-    m.filename = name
+    -- As in Node: __filename is '[eval]', __dirname '.', requires resolve
+    -- from the working directory, and there is no require.main.
+    local cwd = process.cwd()
+    m = Module:new(path.join(cwd, name), nil)
+    m.id, m.filename, m.path = name, name, '.'
+    m.paths = nodePaths(cwd)
     fn, prefixed = compile(what, '=' .. name)
   end
   if not fn then error(prefixed, 0) end
-  mainModule = m
+  if kind == 'file' then mainModule = m end
   _G.require = m.require
   run(m, fn, prefixed, unpack(args))
   m.loaded = true

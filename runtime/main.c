@@ -88,8 +88,8 @@ int main(int argc, char **argv) {
     script = argv[i++];
   }
 
-  /* process.argv: [0] the executable, [1] the script (not for -e or -),
-   * then the script's own arguments. */
+  /* process.argv: [0] the executable, [1] the script ('-' for standard
+   * input, nothing for -e), then the script's own arguments. */
   nargs = argc - i;
   pargv = (char **)calloc((size_t)nargs + 3, sizeof *pargv);
   if (!pargv) {
@@ -99,6 +99,7 @@ int main(int argc, char **argv) {
   pargv[0] = argv[0];
   code = 1;
   if (script) pargv[code++] = (char *)script;
+  else if (from_stdin) pargv[code++] = (char *)"-";
   memcpy(pargv + code, argv + i, (size_t)nargs * sizeof *pargv);
 
   lode_options_init(&o);

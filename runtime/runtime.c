@@ -70,11 +70,12 @@ static int traceback(lua_State *L) {
   const char *msg = NULL;
   if (lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TNUMBER) {
     msg = lua_tostring(L, 1);
-  } else if (luaL_callmeta(L, 1, "__tostring") && lua_isstring(L, -1)) {
-    msg = lua_tostring(L, -1);
-  } else {
-    msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+  } else if (luaL_getmetafield(L, 1, "__tostring")) {
+    /* A __tostring that raises must not hide the error itself. */
+    lua_pushvalue(L, 1);
+    if (lua_pcall(L, 1, 1, 0) == 0 && lua_type(L, -1) == LUA_TSTRING) msg = lua_tostring(L, -1);
   }
+  if (!msg) msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
   luaL_traceback(L, L, msg, 1);
   if (lua_type(L, 1) == LUA_TTABLE) {
     lua_getfield(L, 1, "stack");
@@ -98,7 +99,7 @@ void lode__stop(lode_runtime *rt) {
 }
 
 /* Records an unhandled error (traceback in the registry) and stops. */
-static void fail(lode_runtime *rt) {
+static void fail(lode_runtime *rt, int code) {
   lua_State *L = rt->L;
   const char *tb;
   lua_getfield(L, LUA_REGISTRYINDEX, "lode.traceback");
@@ -108,28 +109,30 @@ static void fail(lode_runtime *rt) {
   lua_pop(L, 1);
   if (rt->print_errors && rt->error) fprintf(stderr, "%s\n", rt->error);
   rt->failed = 1;
-  rt->exit_code = 1;
+  rt->exit_code = code;
   lode__stop(rt);
 }
 
 /* The error of a failed call is on the top of the stack: hand it to
- * process 'uncaughtException', or fail. Pops the error. */
+ * process 'uncaughtException', or fail. Pops the error. The traceback the
+ * message handler left is dropped once used, so a later error can never
+ * be reported with an earlier one's. */
 static void report(lode_runtime *rt, int handler) {
   lua_State *L = rt->L;
-  if (rt->exiting) {
-    lua_pop(L, 1);
-    return;
+  if (!rt->exiting) {
+    lode__push_hook(rt, LODE__HOOK_FATAL);
+    lua_insert(L, -2);
+    if (lua_pcall(L, 1, 1, handler) != 0) {
+      /* A listener raised: that error is the one nobody handled, and
+       * Node's exit code for it is 7. */
+      if (!rt->exiting) fail(rt, 7);
+    } else if (!lua_toboolean(L, -1) && !rt->exiting) {
+      fail(rt, 1);
+    }
   }
-  lode__push_hook(rt, LODE__HOOK_FATAL);
-  lua_insert(L, -2);
-  if (lua_pcall(L, 1, 1, handler) != 0) {
-    /* A listener raised: that error is the one nobody handled. */
-    lua_pop(L, 1);
-    if (!rt->exiting) fail(rt);
-    return;
-  }
-  if (!lua_toboolean(L, -1) && !rt->exiting) fail(rt);
   lua_pop(L, 1);
+  lua_pushnil(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, "lode.traceback");
 }
 
 static int stopped(lode_runtime *rt) {
@@ -463,7 +466,7 @@ static void emit_exit(lode_runtime *rt) {
   if (rt->exiting || rt->failed) lua_pushinteger(L, rt->exit_code);
   else lua_pushnil(L);
   if (lua_pcall(L, 1, 1, handler) != 0) {
-    if (!rt->exiting) fail(rt);
+    if (!rt->exiting) fail(rt, 1);
   } else if (lua_isnumber(L, -1)) {
     rt->exit_code = (int)lua_tointeger(L, -1);
   }
