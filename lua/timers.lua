@@ -26,9 +26,12 @@ local tb = binding('timers')
 local band, bor, bnot = bit.band, bit.bor, bit.bnot
 local type, select, unpack, error = type, select, unpack, error
 local setmetatable, getmetatable = setmetatable, getmetatable
-local floor, ceil = math.floor, math.ceil
+local floor = math.floor
 
 local shared = ffi.cast('double *', options.shared)
+local nowfn, nowarg = tb.nowfn()
+local freshNow = ffi.cast('double (*)(void *)', nowfn)
+nowarg = ffi.cast('void *', nowarg)
 local NOW, TICKS, IMMEDIATES = 0, 1, 2
 local processTicks = ticks.processTicks
 
@@ -208,7 +211,7 @@ Timeout.__index = Timeout
 
 local function delayOf(ms)
   if type(ms) ~= 'number' or not (ms >= 1 and ms <= TIMEOUT_MAX) then return 1 end
-  return ceil(ms)
+  return floor(ms)
 end
 
 local TimeoutT = ffi.metatype('lode_timeout', Timeout)
@@ -222,7 +225,7 @@ local function schedule(fn, ms, flags, ...)
   objects[id] = t
   callbacks[id] = fn
   if select('#', ...) > 0 then arguments[id] = { n = select('#', ...), ... } end
-  insert(t, shared[NOW])
+  insert(t, freshNow(nowarg))
   return t
 end
 
@@ -264,7 +267,7 @@ end
 -- Starts the timer again from now with its duration; it then orders after
 -- every timer made before the refresh. A cleared timer stays cleared.
 function Timeout:refresh()
-  if band(self.flags, CLEARED) == 0 then insert(self, shared[NOW]) end
+  if band(self.flags, CLEARED) == 0 then insert(self, freshNow(nowarg)) end
   return self
 end
 
@@ -315,7 +318,7 @@ local function processTimers()
         deactivate(t)
         local id = t.id
         local fn, args = callbacks[id], arguments[id]
-        if band(t.flags, REPEAT) ~= 0 then insert(t, now) end
+        if band(t.flags, REPEAT) ~= 0 then insert(t, freshNow(nowarg)) end
         if args then fn(unpack(args, 1, args.n)) else fn() end
         if shared[TICKS] ~= 0 then processTicks() end
       end

@@ -74,22 +74,29 @@ static int l_immediate_ref(lua_State *L) {
   return 1;
 }
 
-/* now(): the loop's time in ms, refreshed first (uv_update_time), for
- * code that must see time pass inside one callback. */
-static int l_now(lua_State *L) {
-  lode_runtime *rt = rt_of(L);
+/* The loop's time in ms, refreshed first, as Node's getLibuvNow(): a
+ * timer set after long synchronous work still waits its whole delay.
+ * Lua calls it through the FFI (see nowfn), so it takes the runtime as a
+ * plain pointer. */
+static double fresh_now(void *p) {
+  lode_runtime *rt = (lode_runtime *)p;
   uv_update_time(rt->loop);
-  rt->shared[LODE__NOW] = (double)uv_now(rt->loop);
-  lua_pushnumber(L, rt->shared[LODE__NOW]);
-  return 1;
+  return (double)uv_now(rt->loop);
+}
+
+/* nowfn(): fresh_now and its argument, for ffi.cast. */
+static int l_nowfn(lua_State *L) {
+  lua_pushlightuserdata(L, (void *)(uintptr_t)fresh_now);
+  lua_pushlightuserdata(L, rt_of(L));
+  return 2;
 }
 
 static const luaL_Reg funcs[] = {
+  {"nowfn", l_nowfn},
   {"start", l_start},
   {"stop", l_stop},
   {"ref", l_ref},
   {"immediateRef", l_immediate_ref},
-  {"now", l_now},
   {NULL, NULL},
 };
 
