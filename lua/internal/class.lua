@@ -12,8 +12,9 @@ Object.__index = Object
 local metamethods = { '__tostring', '__eq', '__lt', '__le', '__call', '__concat',
   '__len', '__unm', '__add', '__sub', '__mul', '__div', '__mod', '__pow' }
 
-function Object:extend()
-  local cls = {}
+-- extend([name]): a subclass; the name shows in warnings and inspect.
+function Object:extend(name)
+  local cls = { __name = name }
   for i = 1, #metamethods do
     local k = metamethods[i]
     local v = rawget(self, k)

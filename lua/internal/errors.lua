@@ -84,8 +84,8 @@ function M.ERR_MISSING_ARGS(name)
 end
 
 function M.ERR_UNHANDLED_ERROR(context)
-  local e = new('Error', 'ERR_UNHANDLED_ERROR',
-    'Unhandled error. (' .. tostring(context) .. ')')
+  local shown = type(context) == 'string' and format("'%s'", context) or tostring(context)
+  local e = new('Error', 'ERR_UNHANDLED_ERROR', 'Unhandled error. (' .. shown .. ')')
   e.context = context
   return e
 end
