@@ -12,7 +12,7 @@ local hooks = require('internal/hooks')
 local pb = binding('process')
 local uv = binding('uv')
 
-local type, tostring, error, rawset, select = type, tostring, error, rawset, select
+local type, tostring, error, rawset, ipairs = type, tostring, error, rawset, ipairs
 local setmetatable, next = setmetatable, next
 local floor = math.floor
 
@@ -28,15 +28,26 @@ end
 local proto = EventEmitter.prototype
 local process = EventEmitter:new()
 
--- process.title reads and writes the real title; everything else is a
--- plain field or an EventEmitter method.
+-- process.title reads and writes the real title, and process.exitCode
+-- is checked on every assignment; everything else is a plain field or an
+-- EventEmitter method.
+local exitCode = nil
+
+local function checkCode(code)
+  if code ~= nil then errors.checkInteger(code, 'code') end
+  return code
+end
+
 setmetatable(process, {
   __index = function(_, k)
+    if k == 'exitCode' then return exitCode end
     if k == 'title' then return pb.gettitle() or 'lode' end
     return proto[k]
   end,
   __newindex = function(t, k, v)
-    if k == 'title' then
+    if k == 'exitCode' then
+      exitCode = checkCode(v)
+    elseif k == 'title' then
       check(pb.settitle(tostring(v)))
     else
       rawset(t, k, v)
@@ -65,7 +76,6 @@ process.arch = archs[machine] or machine or 'unknown'
 process.version = 'v' .. uv.lode
 process.versions = { lode = uv.lode, luajit = (uv.luajit:gsub('^LuaJIT ', '')), uv = uv.version }
 process.release = { name = 'lode' }
-process.exitCode = nil
 
 process.nextTick = ticks.nextTick
 
@@ -117,7 +127,7 @@ local hrtime = setmetatable({
       if type(prev) ~= 'table' then
         error(errors.ERR_INVALID_ARG_TYPE('time', 'an instance of Array', prev), 0)
       end
-      if type(prev[1]) ~= 'number' or type(prev[2]) ~= 'number' then
+      if #prev ~= 2 or type(prev[1]) ~= 'number' or type(prev[2]) ~= 'number' then
         error(errors.ERR_OUT_OF_RANGE('time', '2', #prev), 0)
       end
       s, ns = s - prev[1], ns - prev[2]
@@ -159,7 +169,15 @@ function process.cpuUsage(prev)
   local u, s = ru.userCPUTime, ru.systemCPUTime
   if prev ~= nil then
     errors.checkTable(prev, 'prevValue')
-    u, s = u - (prev.user or 0), s - (prev.system or 0)
+    for _, k in ipairs({ 'user', 'system' }) do
+      local v = prev[k]
+      errors.checkNumber(v, 'prevValue.' .. k)
+      if v < 0 or v == math.huge then
+        error(errors.new('RangeError', 'ERR_INVALID_ARG_VALUE',
+          ("The property 'prevValue.%s' is invalid. Received %s"):format(k, tostring(v))), 0)
+      end
+    end
+    u, s = u - prev.user, s - prev.system
   end
   return { user = u, system = s }
 end
@@ -179,7 +197,9 @@ process._signals = signals
 
 -- kill(pid, sig): sig is a name ('SIGTERM', the default) or a number.
 function process.kill(pid, sig)
-  if type(pid) ~= 'number' or pid ~= floor(pid) then
+  -- Node's pid == (pid | 0): a 32-bit integer, so no value can wrap
+  -- around to 0 (the whole process group) or to another process.
+  if type(pid) ~= 'number' or pid ~= floor(pid) or pid < -2147483648 or pid > 2147483647 then
     error(errors.ERR_INVALID_ARG_TYPE('pid', 'of type number', pid), 0)
   end
   local num
@@ -213,10 +233,7 @@ local function emitExit(code)
 end
 
 function process.exit(code)
-  if code ~= nil then
-    errors.checkInteger(code, 'code')
-    process.exitCode = code
-  end
+  if code ~= nil then process.exitCode = code end
   if not exiting then emitExit(process.exitCode or 0) end
   uv.exit(process.exitCode or 0)
   error(EXIT, 0)
@@ -230,8 +247,9 @@ end
 -- emitWarning(warning, type, code): printed to stderr as Node does
 -- ("(lode:1234) Warning: text") and emitted as 'warning' on the next tick.
 function process.emitWarning(warning, wtype, code)
+  local detail
   if type(wtype) == 'table' then
-    wtype, code = wtype.type, wtype.code
+    wtype, code, detail = wtype.type, wtype.code, wtype.detail
   end
   local w
   if type(warning) == 'table' then
@@ -242,10 +260,12 @@ function process.emitWarning(warning, wtype, code)
     error(errors.ERR_INVALID_ARG_TYPE('warning', 'of type string or an error table', warning), 0)
   end
   w.name = w.name or wtype or 'Warning'
+  if detail ~= nil then w.detail = tostring(detail) end
   ticks.nextTick(function()
     process:emit('warning', w)
-    local line = ('(lode:%d) %s%s: %s\n'):format(process.pid,
-      w.code and ('[' .. w.code .. '] ') or '', w.name, tostring(w.message))
+    local line = ('(lode:%d) %s%s: %s\n%s'):format(process.pid,
+      w.code and ('[' .. w.code .. '] ') or '', w.name, tostring(w.message),
+      w.detail and (w.detail .. '\n') or '')
     process.stderr:write(line)
   end)
 end
@@ -293,8 +313,8 @@ local signalHandles = {}
 proto.on(process, 'newListener', function(name)
   if type(name) ~= 'string' or signalHandles[name] or not signals[name] then return end
   if not options.signals then return end
-  local h, errno = binding('signal').new(signals[name], function()
-    process:emit(name, name)
+  local h, errno = binding('signal').new(signals[name], function(signum)
+    process:emit(name, name, signum)
   end)
   if not h then error(errors.uv(errno, 'uv_signal_start'), 0) end
   signalHandles[name] = h

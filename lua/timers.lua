@@ -32,7 +32,7 @@ local shared = ffi.cast('double *', options.shared)
 local nowfn, nowarg = tb.nowfn()
 local freshNow = ffi.cast('double (*)(void *)', nowfn)
 nowarg = ffi.cast('void *', nowarg)
-local NOW, TICKS, IMMEDIATES = 0, 1, 2
+local NOW, TICKS, IMMEDIATES, STOPPED = 0, 1, 2, 3
 local processTicks = ticks.processTicks
 
 local TIMEOUT_MAX = 2147483647
@@ -288,7 +288,7 @@ end
 local function processTimers()
   local now = shared[NOW]
   armedAt = nil
-  while heapSize > 0 do
+  while heapSize > 0 and shared[STOPPED] == 0 do
     local q = heap[1]
     local head, tail = q.head, q.tail
     local t = q[head]
@@ -391,7 +391,7 @@ Immediate.__tostring = function() return 'Immediate' end
 
 local function processImmediates()
   local last = immTail
-  while immHead <= last do
+  while immHead <= last and shared[STOPPED] == 0 do
     local i = imm[immHead]
     imm[immHead] = nil
     immHead = immHead + 1

@@ -6,6 +6,7 @@
 #include "../runtime/internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -112,7 +113,12 @@ static int l_signals(lua_State *L) {
 
 /* kill(pid, signum) */
 static int l_kill(lua_State *L) {
-  int r = uv_kill((int)luaL_checkinteger(L, 1), (int)luaL_checkinteger(L, 2));
+  lua_Number pid = luaL_checknumber(L, 1), sig = luaL_checknumber(L, 2);
+  int r;
+  /* No value may wrap around to 0 (the process group) or another pid. */
+  if (!(pid >= INT_MIN && pid <= INT_MAX && sig >= INT_MIN && sig <= INT_MAX))
+    return lode__argerror(L, "ERR_OUT_OF_RANGE", "pid or signal out of range");
+  r = uv_kill((int)pid, (int)sig);
   return r ? lode__uverr(L, r) : ok(L);
 }
 

@@ -38,6 +38,7 @@ static int l_exit(lua_State *L) {
   rt->exiting = 1;
   rt->exit_emitted = 1;
   lode__stop(rt);
+  if (rt->on_exit) rt->on_exit(rt, rt->exit_code);
   return 0;
 }
 

@@ -18,6 +18,7 @@ enum {
   LODE__NOW = 0,        /* uv_now() when the current callback started */
   LODE__TICKS = 1,      /* nonzero while process.nextTick's queue has work */
   LODE__IMMEDIATES = 2, /* how many setImmediate callbacks are queued */
+  LODE__STOPPED = 3,    /* process.exit() or an unhandled error: run nothing */
   LODE__SHARED_SIZE = 4
 };
 
@@ -50,6 +51,7 @@ struct lode_runtime {
   int failed;
   int exit_code;
   int exit_emitted;
+  void (*on_exit)(lode_runtime *rt, int code);
   char *error; /* last uncaught error with traceback, malloc'ed */
   int hooks[LODE__HOOK_COUNT];
   int traceback_ref; /* the message handler, a C function */

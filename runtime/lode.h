@@ -60,6 +60,12 @@ typedef struct lode_options {
   int handle_signals;
   /* An existing loop to run on, owned by the host; NULL makes one. */
   uv_loop_t *loop;
+  /* Called by process.exit(code) once the 'exit' listeners have run. A
+   * host may end the process there, as the CLI does, so that exit never
+   * returns, as in Node. When it returns (or is NULL), process.exit()
+   * raises to unwind the script, no further callback runs, and the run
+   * function returns LODE_EXIT. */
+  void (*on_exit)(lode_runtime *rt, int code);
 } lode_options;
 
 /* Fills o with the defaults: no argv, every module, no printing, no

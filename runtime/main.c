@@ -23,6 +23,15 @@ static void usage(FILE *f) {
         f);
 }
 
+/* process.exit() never returns in Node: the command ends right there,
+ * once the 'exit' listeners have run. */
+static void exit_now(lode_runtime *rt, int code) {
+  (void)rt;
+  fflush(stdout);
+  fflush(stderr);
+  exit(code);
+}
+
 /* Reads all of standard input; NULL when memory runs out. */
 static char *read_stdin(void) {
   size_t cap = 65536, len = 0, n;
@@ -107,6 +116,7 @@ int main(int argc, char **argv) {
   o.argv = pargv;
   o.print_errors = 1;
   o.handle_signals = 1;
+  o.on_exit = exit_now;
   rt = lode_new(&o);
   free(pargv);
   if (!rt) {

@@ -69,7 +69,9 @@ static char **copy_strv(char *const *v, int n) {
 static int traceback(lua_State *L) {
   const char *msg = NULL;
   if (lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TNUMBER) {
-    msg = lua_tostring(L, 1);
+    /* On a copy: lua_tostring would turn a number error into a string. */
+    lua_pushvalue(L, 1);
+    msg = lua_tostring(L, -1);
   } else if (luaL_getmetafield(L, 1, "__tostring")) {
     /* A __tostring that raises must not hide the error itself. */
     lua_pushvalue(L, 1);
@@ -95,6 +97,10 @@ void lode__push_hook(lode_runtime *rt, int hook) {
 }
 
 void lode__stop(lode_runtime *rt) {
+  /* The Lua queues (timers, immediates, ticks) check this flag before each
+   * callback, so nothing more runs even when a script caught the error
+   * that process.exit() raised. */
+  rt->shared[LODE__STOPPED] = 1;
   uv_stop(rt->loop);
 }
 
@@ -320,6 +326,7 @@ lode_runtime *lode_new(const lode_options *o) {
   if (!rt) return NULL;
   rt->print_errors = o->print_errors;
   rt->handle_signals = o->handle_signals;
+  rt->on_exit = o->on_exit;
   /* As in Node, a write to a closed pipe or socket is an EPIPE error, not
    * a signal that kills the process. Only when the host lets us own
    * signals. */

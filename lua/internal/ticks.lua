@@ -9,7 +9,7 @@ local options = require('internal/options')
 
 local type, select, unpack, error = type, select, unpack, error
 local shared = ffi.cast('double *', options.shared)
-local TICKS = 1
+local TICKS, STOPPED = 1, 3
 
 local fns, args = {}, {}
 local head, tail = 1, 0
@@ -30,6 +30,7 @@ end
 -- empties, so a long chain of ticks reuses the same few slots.
 local function processTicks()
   while head <= tail do
+    if shared[STOPPED] ~= 0 then return end
     local i = head
     local fn, a = fns[i], args[i]
     fns[i] = nil
