@@ -8,39 +8,10 @@ local t = require('./helper')
 local LODE = process.execPath
 local FIX = __dirname .. '/fixtures/mod'
 
-local function q(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
+local q = t.quote
 
-local function slurp(name)
-  local f = io.open(name, 'rb')
-  if not f then return '' end
-  local s = f:read('*a')
-  f:close()
-  return s
-end
-
--- run(args, opts): runs `lode args` (args is shell text) and returns
--- { out, err, code }. opts: cwd, input (stdin text), exe (another
--- binary), env (shell text put before the command, e.g. 'env -u X').
-local function run(args, opts)
-  opts = opts or {}
-  local errFile, inFile = os.tmpname(), os.tmpname()
-  local f = io.open(inFile, 'wb')
-  f:write(opts.input or '')
-  f:close()
-  local cmd = '(' .. (opts.cwd and ('cd ' .. q(opts.cwd) .. ' && ') or '') ..
-    (opts.env and (opts.env .. ' ') or '') .. q(opts.exe or LODE) .. ' ' .. args ..
-    ') <' .. q(inFile) .. ' 2>' .. q(errFile) .. '; echo "rc=$?"'
-  local p = io.popen(cmd)
-  local out = p:read('*a')
-  p:close()
-  local err = slurp(errFile)
-  os.remove(errFile)
-  os.remove(inFile)
-  local body, rc = out:match('^(.-)rc=(%d+)\n$')
-  return { out = body or out, err = err, code = tonumber(rc), cmd = cmd }
-end
+-- run(args, opts): runs `lode args` (args is shell text); see t.spawn.
+local run = t.spawn
 
 local function lines(s)
   local r = {}
@@ -269,7 +240,7 @@ end
 
 t.test('a copy of the binary runs from another directory with no Lua files beside it', function()
   local dir = copyBinary()
-  local opts = { cwd = '/tmp', exe = dir .. '/lode', env = 'env -u LODE_LUA_DIR' }
+  local opts = { cwd = '/tmp', exe = dir .. '/lode', unset = { 'LODE_LUA_DIR' } }
   local r = run(q(FIX .. '/args.lua') .. ' a', opts)
   local r2 = run([[-e 'local E = require("events"); local e = E:new(); e:on("x", print); e:emit("x", require("path").join("a", "b"), Buffer.from("hi"):toString(), process.cwd())']], opts)
   os.execute('rm -rf ' .. q(dir))
@@ -285,7 +256,7 @@ end)
 
 t.test('arg[-1] is the executable as typed, argv[0] its absolute path', function()
   local dir = copyBinary()
-  local r3 = run(q(FIX .. '/args.lua') .. ' a', { cwd = dir, exe = './lode', env = 'env -u LODE_LUA_DIR' })
+  local r3 = run(q(FIX .. '/args.lua') .. ' a', { cwd = dir, exe = './lode', unset = { 'LODE_LUA_DIR' } })
   os.execute('rm -rf ' .. q(dir))
   t.eq(r3.code, 0, r3.err)
   local a3 = argsOf(r3)

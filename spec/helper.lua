@@ -110,6 +110,53 @@ function t.mustNotCall(msg)
   end
 end
 
+local function quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+t.quote = quote
+
+local function slurp(name)
+  local f = io.open(name, 'rb')
+  if not f then return '' end
+  local s = f:read('*a')
+  f:close()
+  os.remove(name)
+  return s
+end
+
+-- spawn(args, opts): runs `lode <args>` (args is shell text) as a child
+-- and waits for it. opts: cwd (folder to start in), input (stdin text,
+-- else /dev/null), exe (the executable as typed, for argv0; default the
+-- running lode), unset (names of environment variables to remove).
+-- Returns { out, err, code (nil when killed), signal (nil when it exited),
+-- lines (out split in lines), ms (wall time), cmd }.
+function t.spawn(args, opts)
+  opts = opts or {}
+  local outFile, errFile, inFile = os.tmpname(), os.tmpname(), '/dev/null'
+  if opts.input then
+    inFile = os.tmpname()
+    local f = io.open(inFile, 'wb')
+    f:write(opts.input)
+    f:close()
+  end
+  local env = ''
+  for _, name in ipairs(opts.unset or {}) do env = env .. 'env -u ' .. quote(name) .. ' ' end
+  local cmd = (opts.cwd and ('cd ' .. quote(opts.cwd) .. ' && ') or '') .. 'exec ' .. env ..
+    (opts.exe or quote(process.execPath)) .. ' ' .. args ..
+    ' <' .. quote(inFile) .. ' >' .. quote(outFile) .. ' 2>' .. quote(errFile)
+  local t0 = process.hrtime()
+  -- LuaJIT without 5.2 compatibility: os.execute returns the raw wait
+  -- status of `sh -c`, which exec made the status of lode itself.
+  local status = os.execute(cmd)
+  local d = process.hrtime(t0)
+  local r = { out = slurp(outFile), err = slurp(errFile), cmd = cmd, ms = d[1] * 1e3 + d[2] / 1e6 }
+  if opts.input then os.remove(inFile) end
+  if status % 128 ~= 0 then r.signal = status % 128 else r.code = math.floor(status / 256) end
+  r.lines = {}
+  for line in r.out:gmatch('([^\n]*)\n') do r.lines[#r.lines + 1] = line end
+  return r
+end
+
 local function report(case, err)
   if case.reported then return end
   case.reported = true

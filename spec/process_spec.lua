@@ -423,12 +423,12 @@ for _, c in ipairs(exitCases) do
   t.test('exit code: ' .. name .. ' exits ' .. code, function()
     local r = child.run('exit_codes.lua', { name })
     t.eq(r.code, code, child.describe(r))
-    t.eq(#r.lines, 1, 'one exit line: ' .. r.stdout)
+    t.eq(#r.lines, 1, 'one exit line: ' .. r.out)
     if line:sub(1, 1) == '^' then t.match(r.lines[1], line) else t.eq(r.lines[1], line) end
     if stderr then
-      t.match(r.stderr, stderr)
+      t.match(r.err, stderr)
     else
-      t.eq(r.stderr, '')
+      t.eq(r.err, '')
     end
   end)
 end
@@ -436,7 +436,7 @@ end
 t.test('exit code: an error raised by an uncaughtException listener exits 7', function()
   local r = child.run('exit_codes.lua', { 'exitWithThrowInUncaughtHandler' })
   t.eq(r.code, 7, child.describe(r))
-  t.match(r.stderr, 'ok')
+  t.match(r.err, 'ok')
 end)
 
 t.test('process.exit() inside an exit listener does not emit again; its code wins (test-process-exit-recursive)', function()
@@ -469,7 +469,7 @@ t.test("an uncaught error emits 'exit' with 1 but not 'beforeExit'", function()
   local r = child.run('exit_events.lua', { 'uncaught' })
   t.eq(r.code, 1, child.describe(r))
   t.same(r.lines, { 'main', 'exit 1' })
-  t.match(r.stderr, 'boom')
+  t.match(r.err, 'boom')
 end)
 
 t.test("process.exit(4) inside 'beforeExit'", function()
@@ -549,14 +549,14 @@ t.test('a child with no uncaughtException listener: traceback on stderr, exit 1,
   local r = child.run('uncaught.lua', { 'none' })
   t.eq(r.code, 1, child.describe(r))
   t.same(r.lines, { 'exit 1' })
-  t.match(r.stderr, 'boom from timer')
-  t.match(r.stderr, 'traceback')
+  t.match(r.err, 'boom from timer')
+  t.match(r.err, 'traceback')
 end)
 
 t.test('a child with an uncaughtException listener survives errors from timers, immediates and ticks', function()
   local r = child.run('uncaught.lua', { 'listener' })
   t.eq(r.code, 0, child.describe(r))
-  t.eq(r.stderr, '')
+  t.eq(r.err, '')
   t.eq(r.lines[1], 'caught string from tick uncaughtException', 'the tick runs first')
   local middle = { r.lines[2], r.lines[3] }
   table.sort(middle)
@@ -586,7 +586,7 @@ t.test("emitWarning() prints to stderr and emits 'warning' on a later tick", fun
   })
   local prefix = '(lode:' .. pid .. ') '
   local lines = {}
-  for line in r.stderr:gmatch('[^\n]+') do lines[#lines + 1] = line end
+  for line in r.err:gmatch('[^\n]+') do lines[#lines + 1] = line end
   t.eq(lines[1], prefix .. 'Warning: hello')
   t.eq(lines[2], prefix .. '[DEP0999] DeprecationWarning: old api')
   t.eq(lines[3], prefix .. '[C1] CustomWarning: custom')
@@ -602,7 +602,7 @@ end)
 t.test('process.stdout:write and process.stderr:write write every byte', function()
   local r = child.run('stdio.lua')
   t.eq(r.code, 0, child.describe(r))
-  t.eq(r.stderr, 'err1\nbad write: true ERR_INVALID_ARG_TYPE\n')
+  t.eq(r.err, 'err1\nbad write: true ERR_INVALID_ARG_TYPE\n')
   t.same(r.lines, { 'out1', 'from a buffer', 'with callback', 'binary \0 byte', 'print still works',
     'callback err=nil' })
 end)

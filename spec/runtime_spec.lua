@@ -7,32 +7,11 @@ local t = require('./helper')
 
 local LODE = process.execPath
 
-local function q(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
+local q = t.quote
 
-local function slurp(name)
-  local f = io.open(name, 'rb')
-  if not f then return '' end
-  local s = f:read('*a')
-  f:close()
-  return s
-end
-
--- run(code, opts) runs `lode -e code` and returns { out, err, code }.
--- opts.exe runs another binary, opts.env is shell text put before it.
+-- run(code, opts) runs `lode -e code`; see t.spawn.
 local function run(code, opts)
-  opts = opts or {}
-  local errFile = os.tmpname()
-  local cmd = '(' .. (opts.env and (opts.env .. ' ') or '') .. q(opts.exe or LODE) .. ' -e ' .. q(code) ..
-    ') </dev/null 2>' .. q(errFile) .. '; echo "rc=$?"'
-  local p = io.popen(cmd)
-  local out = p:read('*a')
-  p:close()
-  local err = slurp(errFile)
-  os.remove(errFile)
-  local body, rc = out:match('^(.-)rc=(%d+)\n$')
-  return { out = body or out, err = err, code = tonumber(rc) }
+  return t.spawn('-e ' .. q(code), opts)
 end
 
 local function lines(s)
@@ -145,7 +124,7 @@ t.test('the bundled binary names lua/<file>.lua:<line> with no Lua files beside 
   local dir = os.tmpname()
   os.remove(dir)
   t.eq(os.execute('mkdir -p ' .. q(dir) .. ' && cp ' .. q(LODE) .. ' ' .. q(dir .. '/lode')), 0)
-  local opts = { exe = dir .. '/lode', env = 'cd /tmp && env -u LODE_LUA_DIR' }
+  local opts = { exe = dir .. '/lode', cwd = '/tmp', unset = { 'LODE_LUA_DIR' } }
   local r = run('setTimeout(5)', opts)
   local r2 = run([[local e = require('events'):new() e:on('x', function() error('boom') end) e:emit('x')]], opts)
   os.execute('rm -rf ' .. q(dir))
