@@ -299,14 +299,15 @@ function path.basename(p, suffix)
   return sub(p, start + 1, e)
 end
 
-function path.extname(p)
-  checkString(p, 'path')
-  local startDot = -1
-  local startPart = 0
-  local e = -1
+-- Scans the last segment of p backwards, down to 0-based index `start`,
+-- as Node's extname and parse do. Returns startDot (0-based index of the
+-- extension's dot, or -1), startPart (where the segment starts), e (its
+-- end, -1 when p is all slashes) and whether the dot starts an extension.
+local function scanExt(p, start)
+  local startDot, startPart, e = -1, 0, -1
   local matchedSlash = true
   local preDotState = 0
-  for i = #p - 1, 0, -1 do
+  for i = #p - 1, start, -1 do
     local code = byte(p, i + 1)
     if code == SLASH then
       if not matchedSlash then
@@ -329,10 +330,15 @@ function path.extname(p)
       end
     end
   end
-  if startDot == -1 or e == -1 or preDotState == 0 or
-      (preDotState == 1 and startDot == e - 1 and startDot == startPart + 1) then
-    return ''
-  end
+  local hasExt = not (startDot == -1 or e == -1 or preDotState == 0 or
+    (preDotState == 1 and startDot == e - 1 and startDot == startPart + 1))
+  return startDot, startPart, e, hasExt
+end
+
+function path.extname(p)
+  checkString(p, 'path')
+  local startDot, _, e, hasExt = scanExt(p, 0)
+  if not hasExt then return '' end
   return sub(p, startDot + 1, e)
 end
 
@@ -375,40 +381,10 @@ function path.parse(p)
   else
     start = 0
   end
-  local startDot = -1
-  local startPart = 0
-  local e = -1
-  local matchedSlash = true
-  local i = #p - 1
-  local preDotState = 0
-  while i >= start do
-    local code = byte(p, i + 1)
-    if code == SLASH then
-      if not matchedSlash then
-        startPart = i + 1
-        break
-      end
-    else
-      if e == -1 then
-        matchedSlash = false
-        e = i + 1
-      end
-      if code == DOT then
-        if startDot == -1 then
-          startDot = i
-        elseif preDotState ~= 1 then
-          preDotState = 1
-        end
-      elseif startDot ~= -1 then
-        preDotState = -1
-      end
-    end
-    i = i - 1
-  end
+  local startDot, startPart, e, hasExt = scanExt(p, start)
   if e ~= -1 then
     local s = (startPart == 0 and isAbsolute) and 1 or startPart
-    if startDot == -1 or preDotState == 0 or
-        (preDotState == 1 and startDot == e - 1 and startDot == startPart + 1) then
+    if not hasExt then
       ret.base = sub(p, s + 1, e)
       ret.name = ret.base
     else
