@@ -992,6 +992,14 @@ local function formatS(v, inspectOptions)
   return inspect(v, o)
 end
 
+
+-- %d and %i: a 64-bit integer prints its digits, anything else goes
+-- through `convert` (Number() or parseInt()) and Node's number format.
+local function formatNumeric(x, convert, inspectOptions)
+  if isInt64(x) then return stripInt64(x) end
+  return formatNumber(stylizeNoColor, convert(x), inspectOptions and inspectOptions.numericSeparator)
+end
+
 local function formatWithOptionsInternal(inspectOptions, n, ...)
   local first = ...
   local a = 1
@@ -1020,13 +1028,7 @@ local function formatWithOptionsInternal(inspectOptions, n, ...)
             tempStr = tryStringify(args[a])
           elseif c == 100 then -- d
             a = a + 1
-            local x = args[a]
-            if isInt64(x) then
-              tempStr = stripInt64(x)
-            else
-              tempStr = formatNumber(stylizeNoColor, toNumber(x),
-                inspectOptions and inspectOptions.numericSeparator)
-            end
+            tempStr = formatNumeric(args[a], toNumber, inspectOptions)
           elseif c == 79 then -- O
             a = a + 1
             tempStr = inspect(args[a], inspectOptions or {})
@@ -1038,13 +1040,7 @@ local function formatWithOptionsInternal(inspectOptions, n, ...)
             tempStr = inspect(args[a], o)
           elseif c == 105 then -- i
             a = a + 1
-            local x = args[a]
-            if isInt64(x) then
-              tempStr = stripInt64(x)
-            else
-              tempStr = formatNumber(stylizeNoColor, toInteger(x),
-                inspectOptions and inspectOptions.numericSeparator)
-            end
+            tempStr = formatNumeric(args[a], toInteger, inspectOptions)
           elseif c == 102 then -- f
             a = a + 1
             tempStr = formatNumber(stylizeNoColor, toFloat(args[a]),
