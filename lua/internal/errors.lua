@@ -103,33 +103,17 @@ function M.uv(errno, syscall, path, dest)
 end
 
 -- Checkers raise at once, before the caller allocates anything.
-function M.checkFunction(v, name)
-  if type(v) ~= 'function' then
-    error(M.ERR_INVALID_ARG_TYPE(name, 'of type function', v), 0)
+local function typeChecker(luaType)
+  local expected = 'of type ' .. luaType
+  return function(v, name)
+    if type(v) ~= luaType then error(M.ERR_INVALID_ARG_TYPE(name, expected, v), 0) end
+    return v
   end
-  return v
 end
-
-function M.checkString(v, name)
-  if type(v) ~= 'string' then
-    error(M.ERR_INVALID_ARG_TYPE(name, 'of type string', v), 0)
-  end
-  return v
-end
-
-function M.checkNumber(v, name)
-  if type(v) ~= 'number' then
-    error(M.ERR_INVALID_ARG_TYPE(name, 'of type number', v), 0)
-  end
-  return v
-end
-
-function M.checkTable(v, name)
-  if type(v) ~= 'table' then
-    error(M.ERR_INVALID_ARG_TYPE(name, 'of type table', v), 0)
-  end
-  return v
-end
+M.checkFunction = typeChecker('function')
+M.checkString = typeChecker('string')
+M.checkNumber = typeChecker('number')
+M.checkTable = typeChecker('table')
 
 -- An integer in [min, max]; NaN and fractions are out of range, as in Node.
 function M.checkInteger(v, name, min, max)
