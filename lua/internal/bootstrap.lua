@@ -57,6 +57,7 @@ _G.setImmediate = timers.setImmediate
 _G.clearTimeout = timers.clearTimeout
 _G.clearInterval = timers.clearInterval
 _G.clearImmediate = timers.clearImmediate
+_G.queueMicrotask = internalRequire('internal/ticks').queueMicrotask
 _G.Buffer = internalRequire('buffer').Buffer
 _G.console = internalRequire('console')
 
