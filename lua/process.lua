@@ -38,7 +38,7 @@ local function checkCode(code)
   return code
 end
 
-setmetatable(process, {
+local processMeta = {
   __index = function(_, k)
     if k == 'exitCode' then return exitCode end
     if k == 'title' then return pb.gettitle() or 'lode' end
@@ -54,7 +54,11 @@ setmetatable(process, {
     end
   end,
   __tostring = function() return 'process' end,
-})
+}
+-- The chain of metatables still leads to EventEmitter, so process is an
+-- instance of it (util.instanceof, process:instanceof).
+setmetatable(processMeta, EventEmitter)
+setmetatable(process, processMeta)
 
 -- argv keeps Node's indexes: [0] the executable, [1] the script.
 local argv = {}

@@ -614,3 +614,11 @@ t.test('process.stdout and process.stderr are writable objects with isTTY', func
   t.ok(process.stdout.isTTY == true or process.stdout.isTTY == false)
   t.eq(process.stdout:write(''), true)
 end)
+
+t.test('process is an EventEmitter instance', function()
+  local EventEmitter = require('events')
+  t.eq(require('util').instanceof(process, EventEmitter), true)
+  t.eq(process:instanceof(EventEmitter), true)
+  t.eq(type(process.on), 'function')
+  t.eq(tostring(process), 'process')
+end)
