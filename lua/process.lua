@@ -278,19 +278,15 @@ end
 local Writer = {}
 Writer.__index = Writer
 
-local function isBuffer(v)
-  local b = require('buffer').Buffer
-  return b.isBuffer(v)
-end
-
+-- write(chunk[, encoding][, cb]): a string (text in `encoding`, UTF-8 by
+-- default) or a Buffer, written whole before it returns.
 function Writer:write(data, enc, cb)
   if type(enc) == 'function' then cb, enc = enc, nil end
-  if type(data) ~= 'string' then
-    if type(data) == 'cdata' and isBuffer(data) then
-      -- lode_checkbytes reads the Buffer's header directly.
-    else
-      error(errors.ERR_INVALID_ARG_TYPE('chunk', 'of type string or a Buffer', data), 0)
-    end
+  local Buffer = require('buffer').Buffer
+  if type(data) == 'string' then
+    if enc ~= nil and enc ~= 'utf8' and enc ~= 'utf-8' then data = Buffer.from(data, enc) end
+  elseif not Buffer.isBuffer(data) then
+    error(errors.ERR_INVALID_ARG_TYPE('chunk', 'of type string or a Buffer', data), 0)
   end
   local n, errno = pb.write(self.fd, data)
   if n == nil then
