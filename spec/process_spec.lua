@@ -440,42 +440,30 @@ t.test('exit code: an error raised by an uncaughtException listener exits 7', fu
 end)
 
 t.test('process.exit() inside an exit listener does not emit again; its code wins (test-process-exit-recursive)', function()
-  local r = child.run('exit_codes.lua', { 'exitInsideExit' })
-  t.eq(r.code, 0, child.describe(r))
-  t.same(r.lines, { 'exit#1 1' })
+  child.expect('exit_codes.lua', { 'exitInsideExit' }, 0, { 'exit#1 1' })
 end)
 
 t.test("'beforeExit' fires when the loop empties; work it schedules runs, then it fires again", function()
-  local r = child.run('exit_events.lua', { 'more' })
-  t.eq(r.code, 0, child.describe(r))
-  t.same(r.lines, { 'main', 'beforeExit 0 #1', 'timer', 'beforeExit 0 #2', 'immediate',
+  child.expect('exit_events.lua', { 'more' }, 0, { 'main', 'beforeExit 0 #1', 'timer', 'beforeExit 0 #2', 'immediate',
     'beforeExit 0 #3', 'tick', 'exit 0' })
 end)
 
 t.test("'beforeExit' and 'exit' receive process.exitCode, which is the exit status", function()
-  local r = child.run('exit_events.lua', { 'code' })
-  t.eq(r.code, 3, child.describe(r))
-  t.same(r.lines, { 'main', 'beforeExit 3 #1', 'timer', 'beforeExit 3 #2', 'immediate',
+  child.expect('exit_events.lua', { 'code' }, 3, { 'main', 'beforeExit 3 #1', 'timer', 'beforeExit 3 #2', 'immediate',
     'beforeExit 3 #3', 'tick', 'exit 3' })
 end)
 
 t.test("process.exit() emits 'exit' but not 'beforeExit'; pending timers never run", function()
-  local r = child.run('exit_events.lua', { 'exit' })
-  t.eq(r.code, 0, child.describe(r))
-  t.same(r.lines, { 'main', 'exit 0' })
+  child.expect('exit_events.lua', { 'exit' }, 0, { 'main', 'exit 0' })
 end)
 
 t.test("an uncaught error emits 'exit' with 1 but not 'beforeExit'", function()
-  local r = child.run('exit_events.lua', { 'uncaught' })
-  t.eq(r.code, 1, child.describe(r))
-  t.same(r.lines, { 'main', 'exit 1' })
+  local r = child.expect('exit_events.lua', { 'uncaught' }, 1, { 'main', 'exit 1' })
   t.match(r.err, 'boom')
 end)
 
 t.test("process.exit(4) inside 'beforeExit'", function()
-  local r = child.run('exit_events.lua', { 'exitInBeforeExit' })
-  t.eq(r.code, 4, child.describe(r))
-  t.same(r.lines, { 'main', 'beforeExit 0 #1', 'exit 4' })
+  child.expect('exit_events.lua', { 'exitInBeforeExit' }, 4, { 'main', 'beforeExit 0 #1', 'exit 4' })
 end)
 
 for _, where in ipairs({ 'timeout', 'immediate', 'tick' }) do
@@ -487,16 +475,12 @@ for _, where in ipairs({ 'timeout', 'immediate', 'tick' }) do
 end
 
 t.test('process.exit(3) inside an interval callback', function()
-  local r = child.run('exit_in_callback.lua', { 'interval' })
-  t.eq(r.code, 3, child.describe(r))
-  t.same(r.lines, { 'interval 1', 'interval 2', 'interval 3', 'leaving', 'exit 3' })
+  child.expect('exit_in_callback.lua', { 'interval' }, 3, { 'interval 1', 'interval 2', 'interval 3', 'leaving', 'exit 3' })
 end)
 
 t.test('process.exit() cannot be caught: nothing runs after it, even under pcall', function()
   -- In Node, try { process.exit(3) } catch {} never returns.
-  local r = child.run('exit_in_callback.lua', { 'pcall' })
-  t.eq(r.code, 3, child.describe(r))
-  t.same(r.lines, { 'leaving', 'exit 3' })
+  child.expect('exit_in_callback.lua', { 'pcall' }, 3, { 'leaving', 'exit 3' })
 end)
 
 t.test('process.exit() and process.exitCode reject non-integers', function()
@@ -546,9 +530,7 @@ t.test("an uncaught string or number error reaches 'uncaughtException' unchanged
 end)
 
 t.test('a child with no uncaughtException listener: traceback on stderr, exit 1, later timers never run', function()
-  local r = child.run('uncaught.lua', { 'none' })
-  t.eq(r.code, 1, child.describe(r))
-  t.same(r.lines, { 'exit 1' })
+  local r = child.expect('uncaught.lua', { 'none' }, 1, { 'exit 1' })
   t.match(r.err, 'boom from timer')
   t.match(r.err, 'traceback')
 end)
@@ -566,9 +548,7 @@ t.test('a child with an uncaughtException listener survives errors from timers, 
 end)
 
 t.test("'uncaughtExceptionMonitor' sees the error first; without a listener it stays fatal", function()
-  local r = child.run('uncaught.lua', { 'monitor' })
-  t.eq(r.code, 1, child.describe(r))
-  t.same(r.lines, { 'monitor fatal uncaughtException', 'exit 1' })
+  child.expect('uncaught.lua', { 'monitor' }, 1, { 'monitor fatal uncaughtException', 'exit 1' })
 end)
 
 ---------------------------------------------------------------- warnings, stdio
