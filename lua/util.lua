@@ -588,16 +588,15 @@ local function getUserOptions(ctx)
   return ret
 end
 
-local function formatRaw(ctx, value, recurseTimes)
-  local constructor = className(value)
-  local isErr = isError(value)
 
-  -- Copy the entries: `pairs` (lode's, honouring __pairs) may give a view
-  -- that rawget would not, as for process.env.
+-- A table's entries, copied through `pairs` (lode's, honouring __pairs, so
+-- process.env shows its variables): the values, the length of the sequence
+-- part (none when noSequence), and the other keys, unsorted.
+local function entries(t, noSequence)
   local vals = {}
-  for k, v in pairs(value) do vals[k] = v end
+  for k, v in pairs(t) do vals[k] = v end
   local n = 0
-  if not isErr then
+  if not noSequence then
     while vals[n + 1] ~= nil do n = n + 1 end
   end
   local keys, nk = {}, 0
@@ -607,6 +606,14 @@ local function formatRaw(ctx, value, recurseTimes)
       keys[nk] = k
     end
   end
+  return vals, n, keys, nk
+end
+
+local function formatRaw(ctx, value, recurseTimes)
+  local constructor = className(value)
+  local isErr = isError(value)
+
+  local vals, n, keys, nk = entries(value, isErr)
   sort(keys, isErr and errorKeyLess or keyLess)
 
   local base = ''
@@ -841,17 +848,7 @@ local function jsonValue(v, stack)
     return jsonValue(toJSON(v), stack)
   end
   stack[#stack + 1] = v
-  local vals = {}
-  for k, x in pairs(v) do vals[k] = x end
-  local n = 0
-  while vals[n + 1] ~= nil do n = n + 1 end
-  local keys, nk = {}, 0
-  for k in next, vals do
-    if not (type(k) == 'number' and k >= 1 and k <= n and k % 1 == 0) then
-      nk = nk + 1
-      keys[nk] = k
-    end
-  end
+  local vals, n, keys, nk = entries(v, false)
   local out = {}
   if n > 0 and nk == 0 then
     for i = 1, n do
