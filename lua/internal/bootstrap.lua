@@ -50,6 +50,16 @@ pairs = lodePairs
 
 local process = internalRequire('process')
 _G.process = process
+
+-- os.exit is process.exit: 'exit' listeners run, and an embedding host
+-- gets the code back instead of losing its process. true and false mean
+-- success and failure, as in Lua 5.2.
+os.exit = function(code)
+  if code == nil or code == true then code = 0
+  elseif code == false then code = 1
+  elseif type(code) == 'number' then code = math.floor(code) end
+  process.exit(code)
+end
 local timers = internalRequire('timers')
 _G.setTimeout = timers.setTimeout
 _G.setInterval = timers.setInterval
