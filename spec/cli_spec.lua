@@ -4,6 +4,7 @@
 -- binary. Each case runs the binary as a child and looks at its stdout,
 -- stderr and exit code.
 local t = require('./helper')
+local lines = t.lines
 
 local LODE = process.execPath
 local FIX = __dirname .. '/fixtures/mod'
@@ -12,12 +13,6 @@ local q = t.quote
 
 -- run(args, opts): runs `lode args` (args is shell text); see t.spawn.
 local run = t.spawn
-
-local function lines(s)
-  local r = {}
-  for l in s:gmatch('[^\n]+') do r[#r + 1] = l end
-  return r
-end
 
 -- The four lines fixtures/mod/args.lua prints.
 local function argsOf(r)

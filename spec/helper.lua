@@ -110,6 +110,37 @@ function t.mustNotCall(msg)
   end
 end
 
+-- Small tools the specs share.
+
+function t.nowMs()
+  return tonumber(process.hrtime.bigint()) / 1e6
+end
+
+-- Keeps the CPU busy for ms milliseconds (the loop cannot run meanwhile).
+function t.busyWait(ms)
+  local stop = t.nowMs() + ms
+  while t.nowMs() < stop do end
+end
+
+-- recorder() -> list, rec: rec(name[, fn]) returns a function that appends
+-- name to list when called (then calls fn with its arguments).
+function t.recorder()
+  local list = {}
+  return list, function(name, fn)
+    return function(...)
+      list[#list + 1] = name
+      if fn then return fn(...) end
+    end
+  end
+end
+
+-- The non-empty lines of s.
+function t.lines(s)
+  local r = {}
+  for l in s:gmatch('[^\n]+') do r[#r + 1] = l end
+  return r
+end
+
 local function quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end

@@ -10,15 +10,7 @@
 -- from Node's test-next-tick-*.js, test-timers-next-tick.js,
 -- test-timers-immediate-queue.js and the event-loop guide.
 local t = require('./helper')
-
-local function nowMs()
-  return tonumber(process.hrtime.bigint()) / 1e6
-end
-
-local function busyWait(ms)
-  local stop = nowMs() + ms
-  while nowMs() < stop do end
-end
+local nowMs, busyWait, recorder = t.nowMs, t.busyWait, t.recorder
 
 -- What the main chunk schedules, before any case is registered (the
 -- runner's own first tick is queued by the first t.test call below).
@@ -32,16 +24,6 @@ process.nextTick(function()
   seenByTick = { unpack(mainOrder) }
 end)
 mainOrder[#mainOrder + 1] = 'main'
-
-local function recorder()
-  local list = {}
-  return list, function(name, fn)
-    return function(...)
-      list[#list + 1] = name
-      if fn then return fn(...) end
-    end
-  end
-end
 
 t.test('the main chunk\'s ticks run right after it, before any immediate or timer', function()
   t.same(seenByTick, { 'main', 'tick' })

@@ -4,17 +4,9 @@
 -- test/parallel/test-process-*.js; what only a whole process shows runs
 -- in a child (spec/fixtures/proc/*.lua).
 local t = require('./helper')
+local nowMs, busyWait, recorder = t.nowMs, t.busyWait, t.recorder
 local child = require('./fixtures/proc/child')
 local ffi = require('ffi')
-
-local function nowMs()
-  return tonumber(process.hrtime.bigint()) / 1e6
-end
-
-local function busyWait(ms)
-  local stop = nowMs() + ms
-  while nowMs() < stop do end
-end
 
 local function readFile(path)
   local f = io.open(path, 'rb')

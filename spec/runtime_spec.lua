@@ -4,6 +4,7 @@
 -- lua/<file>.lua:<line> for errors raised inside built-ins. Each case runs
 -- the binary as a child and looks at stdout, stderr and the exit code.
 local t = require('./helper')
+local lines = t.lines
 
 local LODE = process.execPath
 
@@ -12,12 +13,6 @@ local q = t.quote
 -- run(code, opts) runs `lode -e code`; see t.spawn.
 local function run(code, opts)
   return t.spawn('-e ' .. q(code), opts)
-end
-
-local function lines(s)
-  local r = {}
-  for l in s:gmatch('[^\n]+') do r[#r + 1] = l end
-  return r
 end
 
 -- Uncaught errors -------------------------------------------------------

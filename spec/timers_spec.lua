@@ -2,25 +2,9 @@
 -- and the Timeout and Immediate objects. Cases follow Node's
 -- doc/api/timers.md and test/parallel/test-timers-*.js.
 local t = require('./helper')
+local nowMs, busyWait, recorder = t.nowMs, t.busyWait, t.recorder
 local child = require('./fixtures/proc/child')
 local timers = require('timers')
-
-local function nowMs()
-  return tonumber(process.hrtime.bigint()) / 1e6
-end
-
-local function busyWait(ms)
-  local stop = nowMs() + ms
-  while nowMs() < stop do end
-end
-
--- A recorder: rec('x') returns a function that appends 'x' to the list.
-local function recorder()
-  local list = {}
-  return list, function(name)
-    return function() list[#list + 1] = name end
-  end
-end
 
 t.test('the globals are the functions of the timers module', function()
   t.eq(setTimeout, timers.setTimeout)
