@@ -1380,30 +1380,21 @@ end
 -- tests on any host.
 local native, swapped = {}, {}
 
-local function check16u(v)
-  if type(v) ~= 'number' or not (v >= 0 and v <= 65535) or floor(v) ~= v then
-    v = checkValue(v, 0, 65535)
+-- A checker for integers in [lo, hi]: the common case is one compare in
+-- compiled code (lo and hi are constant upvalues), the rest goes to
+-- checkValue, which coerces or raises as Node does.
+local function rangeChecker(lo, hi)
+  return function(v)
+    if type(v) ~= 'number' or not (v >= lo and v <= hi) or floor(v) ~= v then
+      v = checkValue(v, lo, hi)
+    end
+    return v
   end
-  return v
 end
-local function check16i(v)
-  if type(v) ~= 'number' or not (v >= -32768 and v <= 32767) or floor(v) ~= v then
-    v = checkValue(v, -32768, 32767)
-  end
-  return v
-end
-local function check32u(v)
-  if type(v) ~= 'number' or not (v >= 0 and v <= 4294967295) or floor(v) ~= v then
-    v = checkValue(v, 0, 4294967295)
-  end
-  return v
-end
-local function check32i(v)
-  if type(v) ~= 'number' or not (v >= -2147483648 and v <= 2147483647) or floor(v) ~= v then
-    v = checkValue(v, -2147483648, 2147483647)
-  end
-  return v
-end
+local check16u = rangeChecker(0, 65535)
+local check16i = rangeChecker(-32768, 32767)
+local check32u = rangeChecker(0, 4294967295)
+local check32i = rangeChecker(-2147483648, 2147483647)
 
 function native:readUInt16(pos)
   return cast(u16p, self._data + at(self, pos, 2))[0]
