@@ -652,15 +652,20 @@ local function formatRaw(ctx, value, recurseTimes)
   if recurseTimes > ctx.depth then
     return ctx.stylize('[' .. (constructor or (n > 0 and 'Array' or 'Object')) .. ']', 'special')
   end
-  local seen = ctx.seen
-  if #seen >= maxNesting then
+  -- The stack of tables being shown is counted in ctx.nSeen rather than
+  -- with #seen: Debian's LuaJIT snapshot has been seen to give a stale
+  -- length for this push-and-pop table in compiled code.
+  local seen, nSeen = ctx.seen, ctx.nSeen
+  if nSeen >= maxNesting then
     -- Node's answer to a nesting deeper than its stack.
     return ctx.stylize('[' .. (constructor or (n > 0 and 'Array' or 'Object')) ..
       ': Inspection interrupted prematurely. Maximum call stack size exceeded.]', 'special')
   end
   recurseTimes = recurseTimes + 1
 
-  seen[#seen + 1] = value
+  nSeen = nSeen + 1
+  seen[nSeen] = value
+  ctx.nSeen = nSeen
   ctx.currentDepth = recurseTimes
   local output, no = {}, 0
   if n > 0 then
@@ -691,7 +696,8 @@ local function formatRaw(ctx, value, recurseTimes)
       end
     end
   end
-  seen[#seen] = nil
+  seen[nSeen] = nil
+  ctx.nSeen = nSeen - 1
 
   return reduceToSingleString(ctx, output, base, braces, extrasType, recurseTimes, vals)
 end
@@ -736,7 +742,7 @@ formatValue = function(ctx, value, recurseTimes, key)
   end
 
   local seen = ctx.seen
-  for i = 1, #seen do
+  for i = 1, ctx.nSeen do
     if rawequal(seen[i], value) then
       local index = 1
       if ctx.circular == nil then
@@ -761,6 +767,7 @@ local function newContext(opts)
   local ctx = {
     indentationLvl = 0,
     seen = {},
+    nSeen = 0,
     currentDepth = 0,
     stylize = stylizeNoColor,
   }
