@@ -1255,23 +1255,27 @@ function proto:write(s, pos, length, enc)
   return m
 end
 
-function proto:swap16()
+-- The length of a Buffer to swap in groups of `width` bytes, which must
+-- divide it, as Node requires.
+local function swapLength(self, width)
   checkThis(self)
   local n = tonumber(self._len)
-  if n % 2 ~= 0 then
-    raise(errors.new('RangeError', 'ERR_INVALID_BUFFER_SIZE', 'Buffer size must be a multiple of 16-bits'))
+  if n % width ~= 0 then
+    raise(errors.new('RangeError', 'ERR_INVALID_BUFFER_SIZE',
+      'Buffer size must be a multiple of ' .. width * 8 .. '-bits'))
   end
+  return n
+end
+
+function proto:swap16()
+  local n = swapLength(self, 2)
   local d = self._data
   for i = 0, n - 2, 2 do d[i], d[i + 1] = d[i + 1], d[i] end
   return self
 end
 
 function proto:swap32()
-  checkThis(self)
-  local n = tonumber(self._len)
-  if n % 4 ~= 0 then
-    raise(errors.new('RangeError', 'ERR_INVALID_BUFFER_SIZE', 'Buffer size must be a multiple of 32-bits'))
-  end
+  local n = swapLength(self, 4)
   local d = self._data
   for i = 0, n - 4, 4 do
     d[i], d[i + 1], d[i + 2], d[i + 3] = d[i + 3], d[i + 2], d[i + 1], d[i]
@@ -1280,11 +1284,7 @@ function proto:swap32()
 end
 
 function proto:swap64()
-  checkThis(self)
-  local n = tonumber(self._len)
-  if n % 8 ~= 0 then
-    raise(errors.new('RangeError', 'ERR_INVALID_BUFFER_SIZE', 'Buffer size must be a multiple of 64-bits'))
-  end
+  local n = swapLength(self, 8)
   local d = self._data
   for i = 0, n - 8, 8 do
     for k = 0, 3 do d[i + k], d[i + 7 - k] = d[i + 7 - k], d[i + k] end

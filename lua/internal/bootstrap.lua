@@ -72,7 +72,7 @@ _G.Buffer = internalRequire('buffer').Buffer
 _G.console = internalRequire('console')
 
 local module = internalRequire('module')
-module._setup(internalRequire, options)
+module._setup()
 
 local hooks = internalRequire('internal/hooks')
 
