@@ -10,7 +10,7 @@ local require, binding = ...
 local errors = require('internal/errors')
 local path = require('path')
 local options = require('internal/options')
-local uv = binding('uv')
+local uv = binding('fs')
 
 local type, error, setmetatable, tostring = type, error, setmetatable, tostring
 local concat, insert = table.concat, table.insert

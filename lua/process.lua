@@ -10,7 +10,8 @@ local options = require('internal/options')
 local ticks = require('internal/ticks')
 local hooks = require('internal/hooks')
 local pb = binding('process')
-local uv = binding('uv')
+local rb = binding('runtime')
+local tty = binding('tty')
 
 local type, tostring, error, rawset, ipairs = type, tostring, error, rawset, ipairs
 local setmetatable, next = setmetatable, next
@@ -77,8 +78,8 @@ local sysname, machine = pb.uname()
 process.platform = sysname and sysname:lower() or 'linux'
 local archs = { x86_64 = 'x64', aarch64 = 'arm64', i686 = 'ia32', i386 = 'ia32', armv7l = 'arm' }
 process.arch = archs[machine] or machine or 'unknown'
-process.version = 'v' .. uv.lode
-process.versions = { lode = uv.lode, luajit = (uv.luajit:gsub('^LuaJIT ', '')), uv = uv.version }
+process.version = 'v' .. rb.lode
+process.versions = { lode = rb.lode, luajit = (rb.luajit:gsub('^LuaJIT ', '')), uv = rb.uv }
 process.release = { name = 'lode' }
 
 process.nextTick = ticks.nextTick
@@ -193,7 +194,7 @@ end
 -- The types of the handles still open ('signal', 'tcp', ...), as Node's
 -- undocumented _getActiveHandles; the spec runner checks it at exit.
 function process._getActiveHandles()
-  return uv.handles()
+  return rb.handles()
 end
 
 local signals = pb.signals()
@@ -239,12 +240,12 @@ end
 function process.exit(code)
   if code ~= nil then process.exitCode = code end
   if not exiting then emitExit(process.exitCode or 0) end
-  uv.exit(process.exitCode or 0)
+  rb.exit(process.exitCode or 0)
   error(EXIT, 0)
 end
 
 function process.abort()
-  uv.exit(134)
+  rb.exit(134)
   error(EXIT, 0)
 end
 
@@ -288,7 +289,7 @@ function Writer:write(data, enc, cb)
   elseif not Buffer.isBuffer(data) then
     error(errors.ERR_INVALID_ARG_TYPE('chunk', 'of type string or a Buffer', data), 0)
   end
-  local n, errno = pb.write(self.fd, data)
+  local n, errno = rb.output(self.fd, data)
   if n == nil then
     local e = errors.uv(errno, 'write')
     if cb then ticks.nextTick(cb, e) return false end
@@ -301,7 +302,7 @@ end
 Writer.__tostring = function(w) return 'WriteStream(fd ' .. w.fd .. ')' end
 
 local function writer(fd)
-  return setmetatable({ fd = fd, isTTY = uv.guess(fd) == 'tty', writable = true }, Writer)
+  return setmetatable({ fd = fd, isTTY = options.ownStdio and tty.guess(fd) == 'tty' or false, writable = true }, Writer)
 end
 process.stdout = writer(1)
 process.stderr = writer(2)

@@ -32,7 +32,7 @@ local shared = ffi.cast('double *', options.shared)
 local nowfn, nowarg = tb.nowfn()
 local freshNow = ffi.cast('double (*)(void *)', nowfn)
 nowarg = ffi.cast('void *', nowarg)
-local NOW, TICKS, IMMEDIATES, STOPPED = 0, 1, 2, 3
+local NOW, TICKS, STOPPED = options.slots.NOW, options.slots.TICKS, options.slots.STOPPED
 local processTicks = ticks.processTicks
 
 local TIMEOUT_MAX = 2147483647
@@ -333,6 +333,7 @@ local Immediate = {}
 Immediate.__index = Immediate
 
 local imm, immHead, immTail = {}, 1, 0
+local immediates -- double[1] in C: immCount, read by the check handle
 local immCount, immRefed = 0, 0
 
 local function setImmRefed(n)
@@ -350,7 +351,7 @@ local function setImmediate(fn, ...)
   immTail = immTail + 1
   imm[immTail] = i
   immCount = immCount + 1
-  shared[IMMEDIATES] = immCount
+  immediates[0] = immCount
   setImmRefed(immRefed + 1)
   return i
 end
@@ -358,7 +359,7 @@ end
 local function finish(i)
   i[1], i[2] = nil, nil
   immCount = immCount - 1
-  shared[IMMEDIATES] = immCount
+  immediates[0] = immCount
   if i[3] then setImmRefed(immRefed - 1) end
 end
 
@@ -405,6 +406,10 @@ local function processImmediates()
   if immHead > immTail then immHead, immTail = 1, 0 end
 end
 
+-- C runs the two queues from its timer and check handles; the count of
+-- queued immediates is C's too, so an idle loop makes no call into Lua.
+immediates = ffi.cast('double *', tb.init(processTimers, processImmediates))
+
 return {
   setTimeout = setTimeout,
   setInterval = setInterval,
@@ -414,6 +419,4 @@ return {
   clearImmediate = clearImmediate,
   Timeout = Timeout,
   Immediate = Immediate,
-  _processTimers = processTimers,
-  _processImmediates = processImmediates,
 }

@@ -5,15 +5,12 @@
  */
 #include "../runtime/internal.h"
 
-#include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 /* Signal names and numbers, as os.constants.signals has them. */
 static const struct {
@@ -197,35 +194,6 @@ static int l_uname(lua_State *L) {
   return 3;
 }
 
-/* write(fd, data): writes all of a string or Buffer synchronously, as Node
- * does for files and TTYs. A non-blocking descriptor that is full is
- * waited on with poll(), so no byte is dropped. */
-static int l_write(lua_State *L) {
-  int fd = (int)luaL_checkinteger(L, 1);
-  size_t len, done = 0;
-  const char *p = lode_checkbytes(L, 2, &len);
-  /* print() and io.write() go through C's buffered stdout: flush it first
-   * so that output from both keeps its order. */
-  if (fd == 1) fflush(stdout);
-  else if (fd == 2) fflush(stderr);
-  while (done < len) {
-    ssize_t n = write(fd, p + done, len - done);
-    if (n >= 0) {
-      done += (size_t)n;
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      struct pollfd pfd;
-      pfd.fd = fd;
-      pfd.events = POLLOUT;
-      pfd.revents = 0;
-      (void)poll(&pfd, 1, -1);
-    } else if (errno != EINTR) {
-      return lode__uverr(L, uv_translate_sys_error(errno));
-    }
-  }
-  lua_pushnumber(L, (lua_Number)done);
-  return 1;
-}
-
 /* fnptrs(): C functions that Lua calls through the FFI on hot paths. */
 static int l_fnptrs(lua_State *L) {
   lua_newtable(L);
@@ -252,13 +220,12 @@ static const luaL_Reg funcs[] = {
   {"gettitle", l_gettitle},
   {"settitle", l_settitle},
   {"uname", l_uname},
-  {"write", l_write},
   {"fnptrs", l_fnptrs},
   {NULL, NULL},
 };
 
-int lode__open_process(lua_State *L) {
+int luaopen_lode_process(lua_State *L) {
   lua_newtable(L);
-  luaL_setfuncs(L, funcs, 0);
+  luaL_register(L, NULL, funcs);
   return 1;
 }

@@ -8,15 +8,8 @@
 
 static void on_signal(uv_signal_t *s, int signum) {
   lode__handle *h = (lode__handle *)s->data;
-  lua_State *L = h->rt->L;
-  lode__handle_push_env(L, h);
-  lua_getfield(L, -1, "onsignal");
-  lua_remove(L, -2);
-  if (lua_isnil(L, -1)) {
-    lua_pop(L, 1);
-    return;
-  }
-  lua_pushinteger(L, signum);
+  if (!lode__handle_push_cb(h, "onsignal")) return;
+  lua_pushinteger(h->rt->L, signum);
   lode__call(h->rt, 1);
 }
 
@@ -28,17 +21,16 @@ static int l_new(lua_State *L) {
   luaL_checktype(L, 2, LUA_TFUNCTION);
   if (signum <= 0 || signum >= 65)
     return lode__argerror(L, "ERR_UNKNOWN_SIGNAL", "Unknown signal: %d", signum);
-  h = lode__handle_new(L, MT, "signal");
-  if ((r = uv_signal_init(h->rt->loop, &h->u.signal)) != 0) {
+  h = lode__handle_new(L, MT, "signal", sizeof(uv_signal_t));
+  if ((r = uv_signal_init(h->rt->loop, LODE__UV(h, uv_signal_t))) != 0) {
     lode__handle_abort(L, h);
     return lode__uverr(L, r);
   }
-  h->u.handle.data = h;
-  if ((r = uv_signal_start(&h->u.signal, on_signal, signum)) != 0) {
+  if ((r = uv_signal_start(LODE__UV(h, uv_signal_t), on_signal, signum)) != 0) {
     lode__handle_close(h);
     return lode__uverr(L, r);
   }
-  uv_unref(&h->u.handle);
+  uv_unref(h->uv);
   lua_getfenv(L, -1);
   lua_pushvalue(L, 2);
   lua_setfield(L, -2, "onsignal");
@@ -47,8 +39,8 @@ static int l_new(lua_State *L) {
 }
 
 static int l_close(lua_State *L) {
-  lode__handle **ud = (lode__handle **)luaL_checkudata(L, 1, MT);
-  if (*ud) lode__handle_close(*ud);
+  lode__handle *h = lode__handle_get(L, 1, MT);
+  if (h) lode__handle_close(h);
   return 0;
 }
 
@@ -62,15 +54,9 @@ static const luaL_Reg methods[] = {
   {NULL, NULL},
 };
 
-int lode__open_signal(lua_State *L) {
-  luaL_newmetatable(L, MT);
+int luaopen_lode_signal(lua_State *L) {
+  lode__handle_meta(L, MT, methods);
   lua_newtable(L);
-  luaL_setfuncs(L, methods, 0);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, lode__handle_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pop(L, 1);
-  lua_newtable(L);
-  luaL_setfuncs(L, funcs, 0);
+  luaL_register(L, NULL, funcs);
   return 1;
 }

@@ -117,6 +117,8 @@ int main(int argc, char **argv) {
   o.print_errors = 1;
   o.handle_signals = 1;
   o.on_exit = exit_now;
+  o.own_stdio = 1;
+  o.lua_dir = getenv("LODE_LUA_DIR");
   rt = lode_new(&o);
   free(pargv);
   if (!rt) {

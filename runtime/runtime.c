@@ -1,36 +1,45 @@
 /*
- * runtime.c: a runtime's life (create, run, close), the one path from C
- * into Lua, and the bootstrap that hands the Lua side its hooks.
+ * runtime.c: a runtime's life: create, run, close, free.
  */
 #include "internal.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-/* The address of this variable is the registry key of the runtime pointer. */
-static const char rt_key = 'r';
+/* Every runtime's Lua state allocates through this wrapper over LuaJIT's
+ * own allocator (kept in rt->allocf/allocud: LuaJIT's arenas are faster
+ * than malloc for Lua's small objects, and GC64 builds refuse anything
+ * else in lua_newstate). Its ud is the runtime, which makes lode__rt a
+ * plain load, and it is the one place a heap limit can be enforced. The
+ * original allocator is put back before lua_close, which frees LuaJIT's
+ * arenas only when it finds its own allocator there. */
+static void *lode_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  lode_runtime *rt = (lode_runtime *)ud;
+  return rt->allocf(rt->allocud, ptr, osize, nsize);
+}
 
 lode_runtime *lode__rt(lua_State *L) {
-  lode_runtime *rt;
-  lua_pushlightuserdata(L, (void *)&rt_key);
-  lua_rawget(L, LUA_REGISTRYINDEX);
-  rt = (lode_runtime *)lua_touserdata(L, -1);
-  lua_pop(L, 1);
-  return rt;
+  void *ud = NULL;
+  lua_getallocf(L, &ud);
+  return (lode_runtime *)ud;
 }
 
 lode_runtime *lode_from_state(lua_State *L) {
-  return L ? lode__rt(L) : NULL;
+  void *ud = NULL;
+  if (!L || lua_getallocf(L, &ud) != lode_alloc) return NULL;
+  return (lode_runtime *)ud;
 }
 
 void lode_options_init(lode_options *o) {
   memset(o, 0, sizeof *o);
 }
 
-static char *dupstr(const char *s) {
+char *lode__strdup(const char *s) {
   size_t n = strlen(s) + 1;
   char *d = (char *)malloc(n);
   if (d) memcpy(d, s, n);
@@ -54,7 +63,7 @@ static char **copy_strv(char *const *v, int n) {
   d = (char **)calloc((size_t)n + 1, sizeof *d);
   if (!d) return NULL;
   for (i = 0; i < n; i++) {
-    if (!(d[i] = dupstr(v[i]))) {
+    if (!(d[i] = lode__strdup(v[i]))) {
       free_strv(d);
       return NULL;
     }
@@ -62,256 +71,37 @@ static char **copy_strv(char *const *v, int n) {
   return d;
 }
 
-/* The message handler of every protected call. It keeps the error value
- * as it is (process 'uncaughtException' listeners get the very table that
- * was raised) and leaves the traceback in the registry, from where an
- * unhandled error is printed. A table error without a stack gets one. */
-static int traceback(lua_State *L) {
-  const char *msg = NULL;
-  if (lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TNUMBER) {
-    /* On a copy: lua_tostring would turn a number error into a string. */
-    lua_pushvalue(L, 1);
-    msg = lua_tostring(L, -1);
-  } else if (luaL_getmetafield(L, 1, "__tostring")) {
-    /* A __tostring that raises must not hide the error itself. */
-    lua_pushvalue(L, 1);
-    if (lua_pcall(L, 1, 1, 0) == 0 && lua_type(L, -1) == LUA_TSTRING) msg = lua_tostring(L, -1);
-  }
-  if (!msg) msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-  luaL_traceback(L, L, msg, 1);
-  if (lua_type(L, 1) == LUA_TTABLE) {
-    lua_getfield(L, 1, "stack");
-    if (lua_isnil(L, -1)) {
-      lua_pushvalue(L, -2);
-      lua_setfield(L, 1, "stack");
-    }
-    lua_pop(L, 1);
-  }
-  lua_setfield(L, LUA_REGISTRYINDEX, "lode.traceback");
-  lua_settop(L, 1);
-  return 1;
-}
-
-void lode__push_hook(lode_runtime *rt, int hook) {
-  lua_rawgeti(rt->L, LUA_REGISTRYINDEX, rt->hooks[hook]);
-}
-
-void lode__stop(lode_runtime *rt) {
-  /* The Lua queues (timers, immediates, ticks) check this flag before each
-   * callback, so nothing more runs even when a script caught the error
-   * that process.exit() raised. */
-  rt->shared[LODE__STOPPED] = 1;
-  uv_stop(rt->loop);
-}
-
-/* Records an unhandled error (traceback in the registry) and stops. */
-static void fail(lode_runtime *rt, int code) {
-  lua_State *L = rt->L;
-  const char *tb;
-  lua_getfield(L, LUA_REGISTRYINDEX, "lode.traceback");
-  tb = lua_tostring(L, -1);
-  free(rt->error);
-  rt->error = dupstr(tb ? tb : "unknown error");
-  lua_pop(L, 1);
-  if (rt->print_errors && rt->error) fprintf(stderr, "%s\n", rt->error);
-  rt->failed = 1;
-  rt->exit_code = code;
-  lode__stop(rt);
-}
-
-/* The error of a failed call is on the top of the stack: hand it to
- * process 'uncaughtException', or fail. Pops the error. The traceback the
- * message handler left is dropped once used, so a later error can never
- * be reported with an earlier one's. */
-static void report(lode_runtime *rt, int handler) {
-  lua_State *L = rt->L;
-  if (!rt->exiting) {
-    lode__push_hook(rt, LODE__HOOK_FATAL);
-    lua_insert(L, -2);
-    if (lua_pcall(L, 1, 1, handler) != 0) {
-      /* A listener raised: that error is the one nobody handled, and
-       * Node's exit code for it is 7. */
-      if (!rt->exiting) fail(rt, 7);
-    } else if (!lua_toboolean(L, -1) && !rt->exiting) {
-      fail(rt, 1);
+int lode__output(lode_runtime *rt, int fd, const char *p, size_t len) {
+  size_t done = 0;
+  if (!rt->own_stdio) return 0;
+  /* print() and io.write() go through C's buffered stdout: flush it first
+   * so that output from both keeps its order. */
+  if (fd == 1) fflush(stdout);
+  else if (fd == 2) fflush(stderr);
+  /* Written whole before returning, as Node does for files and TTYs. A
+   * non-blocking descriptor that is full is waited on with poll(), so no
+   * byte is dropped. */
+  while (done < len) {
+    ssize_t n = write(fd, p + done, len - done);
+    if (n >= 0) {
+      done += (size_t)n;
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      struct pollfd pfd;
+      pfd.fd = fd;
+      pfd.events = POLLOUT;
+      pfd.revents = 0;
+      (void)poll(&pfd, 1, -1);
+    } else if (errno != EINTR) {
+      return uv_translate_sys_error(errno);
     }
   }
-  lua_pop(L, 1);
-  lua_pushnil(L);
-  lua_setfield(L, LUA_REGISTRYINDEX, "lode.traceback");
-}
-
-static int stopped(lode_runtime *rt) {
-  return rt->exiting || rt->failed || rt->closed;
-}
-
-int lode__call(lode_runtime *rt, int nargs) {
-  lua_State *L = rt->L;
-  int handler, ok = 0;
-  if (stopped(rt)) {
-    lua_pop(L, nargs + 1);
-    return -1;
-  }
-  handler = lua_gettop(L) - nargs;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, rt->traceback_ref);
-  lua_insert(L, handler);
-  rt->shared[LODE__NOW] = (double)uv_now(rt->loop);
-  if (lua_pcall(L, nargs, 0, handler) != 0) {
-    report(rt, handler);
-    ok = -1;
-  }
-  /* process.nextTick's queue is drained after every callback. The Lua
-   * side clears the flag when the queue is empty; a raising tick leaves
-   * the rest of the queue for the next round of this loop. */
-  while (rt->shared[LODE__TICKS] != 0 && !stopped(rt)) {
-    lode__push_hook(rt, LODE__HOOK_TICKS);
-    if (lua_pcall(L, 0, 0, handler) != 0) report(rt, handler);
-  }
-  lua_remove(L, handler);
-  return ok;
+  return 0;
 }
 
 static int status(lode_runtime *rt) {
   if (rt->exiting) return LODE_EXIT;
   if (rt->failed) return LODE_ERROR;
   return LODE_OK;
-}
-
-/* builtin(name): the function of a bundled Lua file, or nil and a message.
- * With LODE_LUA_DIR set, lua/ is read from that folder instead: a switch
- * for developing lode itself without rebuilding. */
-static int l_builtin(lua_State *L) {
-  const char *name = luaL_checkstring(L, 1);
-  const char *dir = getenv("LODE_LUA_DIR");
-  const lode__bundled *b;
-  if (dir && *dir) {
-    lua_pushfstring(L, "%s/%s.lua", dir, name);
-    if (luaL_loadfile(L, lua_tostring(L, -1)) != 0) {
-      lua_pushnil(L);
-      lua_insert(L, -2);
-      return 2;
-    }
-    return 1;
-  }
-  for (b = lode__bundle; b->name; b++) {
-    if (strcmp(b->name, name) == 0) {
-      if (luaL_loadbuffer(L, (const char *)b->code, b->size, name) != 0) {
-        lua_pushnil(L);
-        lua_insert(L, -2);
-        return 2;
-      }
-      return 1;
-    }
-  }
-  lua_pushnil(L);
-  lua_pushfstring(L, "no built-in module '%s'", name);
-  return 2;
-}
-
-/* builtins(): the names of the bundled public modules. */
-static int l_builtins(lua_State *L) {
-  const lode__bundled *b;
-  int n = 0;
-  lua_newtable(L);
-  for (b = lode__bundle; b->name; b++) {
-    if (strchr(b->name, '/')) continue;
-    lua_pushstring(L, b->name);
-    lua_rawseti(L, -2, ++n);
-  }
-  return 1;
-}
-
-static const struct {
-  const char *name;
-  lua_CFunction open;
-} bindings[] = {
-  {"uv", lode__open_uv},
-  {"timers", lode__open_timers},
-  {"process", lode__open_process},
-  {"signal", lode__open_signal},
-  {NULL, NULL},
-};
-
-/* binding(name): a C binding's table, opened once and cached. */
-static int l_binding(lua_State *L) {
-  const char *name = luaL_checkstring(L, 1);
-  int i;
-  lua_getfield(L, LUA_REGISTRYINDEX, "lode.bindings");
-  lua_getfield(L, -1, name);
-  if (!lua_isnil(L, -1)) return 1;
-  lua_pop(L, 1);
-  for (i = 0; bindings[i].name; i++) {
-    if (strcmp(bindings[i].name, name) == 0) {
-      lua_pushcfunction(L, bindings[i].open);
-      lua_call(L, 0, 1);
-      lua_pushvalue(L, -1);
-      lua_setfield(L, -3, name);
-      return 1;
-    }
-  }
-  return luaL_error(L, "no binding '%s'", name);
-}
-
-static void push_strv(lua_State *L, char **v, int from) {
-  int i;
-  lua_newtable(L);
-  for (i = 0; v && v[i]; i++) {
-    lua_pushstring(L, v[i]);
-    lua_rawseti(L, -2, i + from);
-  }
-}
-
-/* Loads internal/bootstrap and runs it; it returns the hooks table. */
-static int bootstrap(lode_runtime *rt) {
-  lua_State *L = rt->L;
-  int i, handler;
-  static const char *const names[LODE__HOOK_COUNT] = {
-    "runMain", "processTicks", "fatal", "beforeExit", "exit",
-    "processTimers", "processImmediates",
-  };
-  lua_rawgeti(L, LUA_REGISTRYINDEX, rt->traceback_ref);
-  handler = lua_gettop(L);
-  lua_pushcfunction(L, l_builtin);
-  lua_pushstring(L, "internal/bootstrap");
-  if (lua_pcall(L, 1, 2, handler) != 0 || lua_isnil(L, -2)) {
-    fprintf(stderr, "lode: cannot load the bootstrap: %s\n", lua_tostring(L, -1));
-    lua_settop(L, 0);
-    return -1;
-  }
-  lua_pop(L, 1);
-  lua_pushcfunction(L, l_builtin);
-  lua_pushcfunction(L, l_binding);
-  lua_newtable(L);
-  push_strv(L, rt->argv, 0);
-  lua_setfield(L, -2, "argv");
-  if (rt->allowed) {
-    push_strv(L, rt->allowed, 1);
-    lua_setfield(L, -2, "allowed");
-  }
-  lua_pushboolean(L, rt->handle_signals);
-  lua_setfield(L, -2, "signals");
-  lua_pushlightuserdata(L, rt->shared);
-  lua_setfield(L, -2, "shared");
-  lua_pushcfunction(L, l_builtins);
-  lua_setfield(L, -2, "builtins");
-  if (lua_pcall(L, 3, 1, handler) != 0) {
-    lua_getfield(L, LUA_REGISTRYINDEX, "lode.traceback");
-    fprintf(stderr, "lode: bootstrap failed: %s\n", lua_tostring(L, -1));
-    lua_settop(L, 0);
-    return -1;
-  }
-  for (i = 0; i < LODE__HOOK_COUNT; i++) {
-    lua_getfield(L, -1, names[i]);
-    if (!lua_isfunction(L, -1)) {
-      fprintf(stderr, "lode: bootstrap gave no hook '%s'\n", names[i]);
-      lua_settop(L, 0);
-      return -1;
-    }
-    rt->hooks[i] = luaL_ref(L, LUA_REGISTRYINDEX);
-  }
-  lua_settop(L, 0);
-  rt->booted = 1;
-  return 0;
 }
 
 lode_runtime *lode_new(const lode_options *o) {
@@ -326,6 +116,7 @@ lode_runtime *lode_new(const lode_options *o) {
   if (!rt) return NULL;
   rt->print_errors = o->print_errors;
   rt->handle_signals = o->handle_signals;
+  rt->own_stdio = o->own_stdio;
   rt->on_exit = o->on_exit;
   /* As in Node, a write to a closed pipe or socket is an EPIPE error, not
    * a signal that kills the process. Only when the host lets us own
@@ -335,6 +126,7 @@ lode_runtime *lode_new(const lode_options *o) {
   if (o->allowed_modules &&
       !(rt->allowed = copy_strv((char *const *)o->allowed_modules, -1)))
     goto fail_rt;
+  if (o->lua_dir && *o->lua_dir && !(rt->lua_dir = lode__strdup(o->lua_dir))) goto fail_rt;
   if (o->loop) {
     rt->loop = o->loop;
   } else {
@@ -342,44 +134,28 @@ lode_runtime *lode_new(const lode_options *o) {
     rt->loop = &rt->own_loop;
     rt->owns_loop = 1;
   }
-  /* Each init below only fails on a bad loop, which uv_loop_init ruled
-   * out; the handles are closed in lode_close. */
-  if (uv_timer_init(rt->loop, &rt->timer) != 0 ||
-      uv_check_init(rt->loop, &rt->check) != 0 ||
-      uv_idle_init(rt->loop, &rt->idle) != 0)
-    goto fail_loop;
-  rt->timer.data = rt->check.data = rt->idle.data = rt;
-  /* The check handle runs setImmediate's queue but must not keep the loop
-   * alive by itself; modules/timer.c starts it. */
-  uv_unref((uv_handle_t *)&rt->check);
 
   L = rt->L = luaL_newstate();
   if (!L) goto fail_loop;
+  rt->allocf = lua_getallocf(L, &rt->allocud);
+  lua_setallocf(L, lode_alloc, rt);
   luaL_openlibs(L);
-  lua_pushlightuserdata(L, (void *)&rt_key);
-  lua_pushlightuserdata(L, rt);
-  lua_rawset(L, LUA_REGISTRYINDEX);
   lua_newtable(L);
   lua_setfield(L, LUA_REGISTRYINDEX, "lode.bindings");
-  lua_pushcfunction(L, traceback);
+  lua_pushcfunction(L, lode__traceback);
   rt->traceback_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  if (bootstrap(rt) != 0) {
+  if (lode__bootstrap(rt) != 0) {
     lode_free(rt);
     return NULL;
   }
   return rt;
 
 fail_loop:
-  /* Nothing but the three internal handles can be on the loop yet. */
-  rt->closed = 1;
-  uv_close((uv_handle_t *)&rt->timer, NULL);
-  uv_close((uv_handle_t *)&rt->check, NULL);
-  uv_close((uv_handle_t *)&rt->idle, NULL);
-  uv_run(rt->loop, UV_RUN_NOWAIT);
-  if (rt->owns_loop) uv_loop_close(rt->loop);
+  if (rt->owns_loop) (void)uv_loop_close(rt->loop); /* nothing is on it yet */
 fail_rt:
   free_strv(rt->argv);
   free_strv(rt->allowed);
+  free(rt->lua_dir);
   free(rt);
   return NULL;
 }
@@ -473,7 +249,7 @@ static void emit_exit(lode_runtime *rt) {
   if (rt->exiting || rt->failed) lua_pushinteger(L, rt->exit_code);
   else lua_pushnil(L);
   if (lua_pcall(L, 1, 1, handler) != 0) {
-    if (!rt->exiting) fail(rt, 1);
+    if (!rt->exiting) lode__fail(rt, 1);
   } else if (lua_isnumber(L, -1)) {
     rt->exit_code = (int)lua_tointeger(L, -1);
   }
@@ -485,18 +261,23 @@ int lode_close(lode_runtime *rt) {
   if (rt->closed) return rt->exit_code;
   if (rt->booted) emit_exit(rt);
   rt->closed = 1;
+  /* No Lua callback runs from here on (lode__call refuses once closed);
+   * requests that come back are freed. Thread-pool requests not yet
+   * started are cancelled; the others, and stream requests (which their
+   * handle's close calls back), are waited for. Close callbacks need Lua
+   * (they drop registry references), so Lua is closed only once every
+   * handle and request of ours is gone. */
+  lode__req_cancel_all(rt);
   lode__handle_close_all(rt);
-  uv_close((uv_handle_t *)&rt->timer, NULL);
-  uv_close((uv_handle_t *)&rt->check, NULL);
-  uv_close((uv_handle_t *)&rt->idle, NULL);
-  /* Close callbacks need Lua (they drop registry references), so Lua is
-   * closed only once every handle of ours has closed. */
-  while (rt->handles) uv_run(rt->loop, UV_RUN_NOWAIT);
+  while (rt->handles || rt->reqs) uv_run(rt->loop, UV_RUN_ONCE);
   uv_run(rt->loop, UV_RUN_NOWAIT);
   if (rt->L) {
+    lua_setallocf(rt->L, rt->allocf, rt->allocud);
     lua_close(rt->L);
     rt->L = NULL;
   }
+  /* Finalizers in lua_close may have closed a last handle. */
+  uv_run(rt->loop, UV_RUN_NOWAIT);
   if (rt->owns_loop) {
     while (uv_loop_close(rt->loop) == UV_EBUSY) {
       uv_walk(rt->loop, walk_close, NULL);
@@ -510,47 +291,8 @@ void lode_free(lode_runtime *rt) {
   if (!rt) return;
   lode_close(rt);
   free(rt->error);
+  free(rt->lua_dir);
   free_strv(rt->argv);
   free_strv(rt->allowed);
   free(rt);
-}
-
-int lode__argerror(lua_State *L, const char *code, const char *fmt, ...) {
-  va_list ap;
-  lua_createtable(L, 0, 3);
-  lua_pushstring(L, code);
-  lua_setfield(L, -2, "code");
-  va_start(ap, fmt);
-  lua_pushvfstring(L, fmt, ap);
-  va_end(ap);
-  lua_setfield(L, -2, "message");
-  lua_pushstring(L, strncmp(code, "ERR_OUT", 7) == 0 ? "RangeError" : "TypeError");
-  lua_setfield(L, -2, "name");
-  lua_getfield(L, LUA_REGISTRYINDEX, "lode.Error");
-  lua_setmetatable(L, -2);
-  return lua_error(L);
-}
-
-int lode__uverr(lua_State *L, int status) {
-  lua_pushnil(L);
-  lua_pushinteger(L, status);
-  return 2;
-}
-
-const char *lode_checkbytes(lua_State *L, int idx, size_t *len) {
-  /* The first two fields of every Buffer (lua/buffer.lua's lode_buffer). */
-  struct view {
-    const char *data;
-    size_t length;
-  };
-  if (lua_type(L, idx) == LUA_TSTRING) return lua_tolstring(L, idx, len);
-  if (lua_type(L, idx) == LODE__TCDATA) {
-    const struct view *v = (const struct view *)lua_topointer(L, idx);
-    *len = v->length;
-    return v->data;
-  }
-  lode__argerror(L, "ERR_INVALID_ARG_TYPE",
-                 "The \"data\" argument must be of type string or a Buffer. Received type %s",
-                 luaL_typename(L, idx));
-  return NULL;
 }

@@ -31,6 +31,7 @@ int main(void) {
 
   lode_options_init(&o);
   o.print_errors = 1;
+  o.own_stdio = 1; /* a console program: print() goes to its stdout */
   rt = lode_new(&o);
   if (!rt) return 1;
   lode_preload(rt, "game", open_game);

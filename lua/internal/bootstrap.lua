@@ -33,7 +33,7 @@ local function internalRequire(name)
 end
 
 local errors = internalRequire('internal/errors')
-binding('uv').setErrorMeta(errors.Error)
+binding('errors').setMeta(errors.Error)
 
 -- LuaJIT without 5.2 compatibility ignores __pairs; lode's pairs honours
 -- it and hands out the builtin next for plain tables, so loops over plain
@@ -75,13 +75,26 @@ local module = internalRequire('module')
 module._setup()
 
 local hooks = internalRequire('internal/hooks')
+hooks.runMain = module.runMain
 
-return {
-  runMain = module.runMain,
-  processTicks = internalRequire('internal/ticks').processTicks,
-  fatal = hooks.fatal,
-  beforeExit = hooks.beforeExit,
-  exit = hooks.exit,
-  processTimers = timers._processTimers,
-  processImmediates = timers._processImmediates,
-}
+-- Without stdio of its own (an embedding host's default), print writes
+-- where process.stdout does, never to fd 1 behind the host's back.
+if not options.ownStdio then
+  local concat, select, tostring = table.concat, select, tostring
+  print = function(...)
+    local n = select('#', ...)
+    local parts = {}
+    for i = 1, n do parts[i] = tostring((select(i, ...))) end
+    process.stdout:write(concat(parts, '\t', 1, n) .. '\n')
+  end
+end
+
+-- The functions C calls, by the names C gave (runtime/internal.h's
+-- LODE__HOOKS); each module registered its own in internal/hooks.
+local given = {}
+for _, name in ipairs(options.hooks) do
+  local fn = hooks[name]
+  if type(fn) ~= 'function' then error('no hook ' .. name .. ' was registered', 0) end
+  given[name] = fn
+end
+return given

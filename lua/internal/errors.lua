@@ -7,7 +7,7 @@
 -- argument of a callback, or are raised by the Sync variants.
 local require, binding = ...
 
-local uv = binding('uv')
+local uv = binding('errors')
 
 local type, tostring, format, error = type, tostring, string.format, error
 local setmetatable, getmetatable = setmetatable, getmetatable

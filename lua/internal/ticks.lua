@@ -12,7 +12,7 @@ local options = require('internal/options')
 
 local type, select, unpack, error = type, select, unpack, error
 local shared = ffi.cast('double *', options.shared)
-local TICKS, STOPPED = 1, 3
+local TICKS, STOPPED = options.slots.TICKS, options.slots.STOPPED
 
 local fns, args = {}, {}
 local head, tail = 1, 0
@@ -63,5 +63,7 @@ local function processTicks()
   until head > tail
   shared[TICKS] = 0
 end
+
+require('internal/hooks').processTicks = processTicks
 
 return { nextTick = nextTick, queueMicrotask = queueMicrotask, processTicks = processTicks }
