@@ -82,6 +82,6 @@ return {
   fatal = hooks.fatal,
   beforeExit = hooks.beforeExit,
   exit = hooks.exit,
-  processTimers = timers._processTimers,
-  processImmediates = timers._processImmediates,
+  processTimers = hooks.processTimers,
+  processImmediates = hooks.processImmediates,
 }
