@@ -251,12 +251,21 @@ EventEmitter.init = EventEmitter.initialize
 
 -- Hot path: one table read for the events, one for the entry, then the call.
 -- No table, closure or pcall per emit; the arguments are passed on as `...`.
+--
+-- The check of `self` costs nothing here: a table whose `_events` field
+-- holds a table got it from addListener, which checked that table, so
+-- only the other cases (no listeners yet, not a table) take the full check.
 function EventEmitter:emit(name, ...)
-  local mt = getmetatable(self)
-  if mt ~= EventEmitter and not emitterClasses[mt] and not isEmitter(self) then notEmitter() end
-  if name == 'error' then return emitError(self, ...) end
-  local events = rawget(self, '_events')
-  if events == nil then return false end
+  if name == 'error' then
+    checkThis(self)
+    return emitError(self, ...)
+  end
+  local events = type(self) == 'table' and rawget(self, '_events') or nil
+  if type(events) ~= 'table' then
+    checkThis(self)
+    if events == nil then return false end
+    error(errors.ERR_INVALID_THIS('EventEmitter'), 0)
+  end
   local h = events[name]
   if h == nil then return false end
   if type(h) == 'function' then
