@@ -148,9 +148,12 @@ local function compile(src, chunkname)
   if src:sub(1, 1) == '#' then
     local nl = src:find('\n', 1, true)
     src = PREFIX .. (nl and src:sub(nl) or '')
-  elseif src:sub(1, 4) == '\27LJ\2' or src:sub(1, 1) == '\27' then
+  elseif src:sub(1, 1) == '\27' then
     -- Precompiled bytecode: no prefix can be added; it sees the globals.
-    return loadstring(src, chunkname), false
+    -- (A sandbox's loadstring refuses it.)
+    local fn, msg = loadstring(src, chunkname)
+    if not fn then return nil, errors.new('Error', 'ERR_INVALID_BYTECODE', msg) end
+    return fn, false
   else
     src = PREFIX .. src
   end
@@ -199,8 +202,9 @@ local function readSource(filename)
   return src
 end
 
-local function loadFile(m, request, kind)
-  local fn, prefixed = compile(readSource(m.filename), '@' .. m.filename)
+-- src: a host module's source (kind 'host'), else the file is read.
+local function loadFile(m, request, kind, src)
+  local fn, prefixed = compile(src or readSource(m.filename), '@' .. m.filename)
   if not fn then error(prefixed, 0) end
   local r = run(m, fn, prefixed, request, m.filename)
   -- An old-style module(...) call leaves its table in package.loaded.
@@ -248,8 +252,20 @@ local function requireFrom(parent, request)
     package.loaded[request] = m
     return m
   end
-  local kind, where = resolve(request, parent)
-  if not kind then error(notFound(request, parent, where), 0) end
+  -- The embedding host's modules (lode_preload_source, lode_set_loader)
+  -- come before the disk; a sandbox loads files only where the host lets it.
+  local kind, where
+  local src = options.hostSource(request)
+  if src then
+    kind, where = 'host', request
+  else
+    kind, where = resolve(request, parent)
+    if not kind then error(notFound(request, parent, where), 0) end
+    if options.canLoad and not options.canLoad(kind, where) then
+      error(errors.new('Error', 'ERR_ACCESS_DENIED',
+        "Access to '" .. where .. "' is not allowed in a sandbox"), 0)
+    end
+  end
   if kind == 'c' then
     local sym = 'luaopen_' .. request:gsub('^[^-]*-', ''):gsub('%.', '_')
     local open, msg = package.loadlib(where, sym)
@@ -263,7 +279,7 @@ local function requireFrom(parent, request)
   if cached then return cached.exports end
   m = Module:new(where, parent)
   cache[where] = m
-  local ok, result = pcall(loadFile, m, request, kind)
+  local ok, result = pcall(loadFile, m, request, kind, src)
   if not ok then
     cache[where] = nil
     if parent then

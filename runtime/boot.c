@@ -4,8 +4,30 @@
  */
 #include "internal.h"
 
-#include <stdio.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Built-in modules a sandboxed script may require when the host gave no
+ * allowed_modules: those that reach neither files, nor the network, nor
+ * other processes. */
+static const char *const sandbox_modules[] = {
+  "assert", "buffer", "console", "events", "path", "process", "punycode",
+  "querystring", "string_decoder", "timers", "url", "util", NULL,
+};
+
+/* Gives the chunk on the top of the stack the environment lode's own
+ * lua/ files run with. In a sandbox that is lode.ienv: the names taken
+ * from scripts (io, os, debug, ...) as they were, and every other global
+ * read from and written to _G. */
+static void set_internal_env(lua_State *L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, "lode.ienv");
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return;
+  }
+  lua_setfenv(L, -2);
+}
 
 /* builtin(name): the function of a bundled Lua file, or nil and a message.
  * With the lua_dir option set, lua/ is read from that folder instead: a
@@ -21,6 +43,7 @@ static int l_builtin(lua_State *L) {
       lua_insert(L, -2);
       return 2;
     }
+    set_internal_env(L);
     return 1;
   }
   for (b = lode__bundle; b->name; b++) {
@@ -30,6 +53,7 @@ static int l_builtin(lua_State *L) {
         lua_insert(L, -2);
         return 2;
       }
+      set_internal_env(L);
       return 1;
     }
   }
@@ -71,6 +95,48 @@ static int l_binding(lua_State *L) {
   return luaL_error(L, "no binding '%s'", name);
 }
 
+/* hostSource(name): the source of a host module, from lode_preload_source
+ * or the host's loader, or nil. module.lua asks it before the disk. */
+static int l_host_source(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  lode_runtime *rt = lode__rt(L);
+  const char *src;
+  size_t len = 0;
+  lua_getfield(L, LUA_REGISTRYINDEX, "lode.sources");
+  lua_getfield(L, -1, name);
+  if (!lua_isnil(L, -1)) return 1;
+  if (!rt->loader) return 0;
+  src = rt->loader(rt->loader_ud, name, &len);
+  if (!src) return 0;
+  lua_pushlstring(L, src, len);
+  return 1;
+}
+
+/* canLoad(kind, where): in a sandbox, whether require may run the file at
+ * `where` (a real path): never a C module, else only inside a folder of
+ * sandbox_paths. */
+static int l_can_load(lua_State *L) {
+  const char *kind = luaL_checkstring(L, 1);
+  const char *where = luaL_checkstring(L, 2);
+  lode_runtime *rt = lode__rt(L);
+  char buf[PATH_MAX];
+  char **p;
+  int ok = 0;
+  if (strcmp(kind, "c") != 0 && rt->sandbox_paths && realpath(where, buf)) {
+    for (p = rt->sandbox_paths; *p && !ok; p++)
+      ok = strncmp(buf, *p, strlen(*p)) == 0;
+  }
+  lua_pushboolean(L, ok);
+  return 1;
+}
+
+/* Writes a message about a failed boot where process output goes. */
+static void boot_error(lode_runtime *rt, const char *what, const char *msg) {
+  char line[1024];
+  int n = snprintf(line, sizeof line, "lode: %s: %s\n", what, msg ? msg : "?");
+  if (n > 0) lode__output(rt, 2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
 static void push_strv(lua_State *L, char **v, int from) {
   int i;
   lua_newtable(L);
@@ -101,7 +167,7 @@ int lode__bootstrap(lode_runtime *rt) {
   lua_pushcfunction(L, l_builtin);
   lua_pushstring(L, "internal/bootstrap");
   if (lua_pcall(L, 1, 2, handler) != 0 || lua_isnil(L, -2)) {
-    fprintf(stderr, "lode: cannot load the bootstrap: %s\n", lua_tostring(L, -1));
+    boot_error(rt, "cannot load the bootstrap", lua_tostring(L, -1));
     lua_settop(L, 0);
     return -1;
   }
@@ -114,7 +180,22 @@ int lode__bootstrap(lode_runtime *rt) {
   if (rt->allowed) {
     push_strv(L, rt->allowed, 1);
     lua_setfield(L, -2, "allowed");
+  } else if (rt->sandbox) {
+    push_strv(L, (char **)sandbox_modules, 1);
+    lua_setfield(L, -2, "allowed");
   }
+  lua_pushboolean(L, rt->sandbox);
+  lua_setfield(L, -2, "sandbox");
+  if (rt->sandbox) {
+    lua_pushcfunction(L, l_can_load);
+    lua_setfield(L, -2, "canLoad");
+  }
+  lua_pushcfunction(L, l_host_source);
+  lua_setfield(L, -2, "hostSource");
+  /* Lua's libraries as they were, for lode's own requires: a sandbox
+   * takes some out of package.loaded. */
+  lua_getfield(L, LUA_REGISTRYINDEX, "lode.libs");
+  lua_setfield(L, -2, "libs");
   lua_pushboolean(L, rt->handle_signals);
   lua_setfield(L, -2, "signals");
   lua_pushboolean(L, rt->own_stdio);
@@ -133,14 +214,14 @@ int lode__bootstrap(lode_runtime *rt) {
   lua_setfield(L, -2, "builtins");
   if (lua_pcall(L, 3, 1, handler) != 0) {
     lua_getfield(L, LUA_REGISTRYINDEX, "lode.traceback");
-    fprintf(stderr, "lode: bootstrap failed: %s\n", lua_tostring(L, -1));
+    boot_error(rt, "bootstrap failed", lua_tostring(L, -1));
     lua_settop(L, 0);
     return -1;
   }
   for (i = 0; i < LODE__HOOK_COUNT; i++) {
     lua_getfield(L, -1, hook_names[i]);
     if (!lua_isfunction(L, -1)) {
-      fprintf(stderr, "lode: bootstrap gave no hook '%s'\n", hook_names[i]);
+      boot_error(rt, "bootstrap gave no hook", hook_names[i]);
       lua_settop(L, 0);
       return -1;
     }

@@ -65,16 +65,26 @@ void lode__exit(lode_runtime *rt, int code) {
   if (rt->on_exit) rt->on_exit(rt, code);
 }
 
-/* Records an unhandled error (traceback in the registry) and stops. */
+/* Records an unhandled error (traceback in the registry), hands it to the
+ * host, and stops, unless the host took it (on_error) or it was a callback
+ * cut short by its budget. */
 void lode__fail(lode_runtime *rt, int code) {
   lua_State *L = rt->L;
   const char *tb;
+  int timed_out = rt->timed_out;
+  rt->timed_out = 0;
   lua_getfield(L, LUA_REGISTRYINDEX, "lode.traceback");
   tb = lua_tostring(L, -1);
   free(rt->error);
   rt->error = lode__strdup(tb ? tb : "unknown error");
   lua_pop(L, 1);
-  if (rt->print_errors && rt->error) fprintf(stderr, "%s\n", rt->error);
+  if (!rt->error) return;
+  if (rt->print_errors) {
+    lode__output(rt, 2, rt->error, strlen(rt->error));
+    lode__output(rt, 2, "\n", 1);
+  }
+  if (rt->on_error) rt->on_error(rt, rt->error);
+  if (rt->on_error || timed_out) return;
   rt->failed = 1;
   rt->exit_code = code;
   lode__stop(rt);
@@ -86,10 +96,25 @@ void lode__fail(lode_runtime *rt, int code) {
  * be reported with an earlier one's. */
 static void report(lode_runtime *rt, int handler) {
   lua_State *L = rt->L;
+  /* LuaJIT calls no message handler for "not enough memory": that
+   * message is the traceback. */
+  lua_getfield(L, LUA_REGISTRYINDEX, "lode.traceback");
+  if (lua_isnil(L, -1) && lua_type(L, -2) == LUA_TSTRING) {
+    lua_pushvalue(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, "lode.traceback");
+  }
+  lua_pop(L, 1);
   if (!rt->exiting) {
+    int r;
     lode__push_hook(rt, LODE__HOOK_FATAL);
     lua_insert(L, -2);
-    if (lua_pcall(L, 1, 1, handler) != 0) {
+    /* 'uncaughtException' listeners are a callback, with their own budget. */
+    int timed_out = rt->timed_out;
+    if (rt->depth == 1) lode__budget_start(rt);
+    r = lua_pcall(L, 1, 1, handler);
+    if (rt->depth == 1) lode__budget_end(rt);
+    rt->timed_out = rt->timed_out || timed_out;
+    if (r != 0) {
       /* A listener raised: that error is the one nobody handled, and
        * Node's exit code for it is 7. */
       if (!rt->exiting) lode__fail(rt, 7);
@@ -100,11 +125,12 @@ static void report(lode_runtime *rt, int handler) {
   lua_pop(L, 1);
   lua_pushnil(L);
   lua_setfield(L, LUA_REGISTRYINDEX, "lode.traceback");
+  rt->timed_out = 0;
 }
 
 int lode__call(lode_runtime *rt, int nargs) {
   lua_State *L = rt->L;
-  int handler, ok = 0;
+  int handler, ok = 0, r;
   if (lode__stopped(rt)) {
     lua_pop(L, nargs + 1);
     return -1;
@@ -113,17 +139,27 @@ int lode__call(lode_runtime *rt, int nargs) {
   lua_rawgeti(L, LUA_REGISTRYINDEX, rt->traceback_ref);
   lua_insert(L, handler);
   rt->shared[LODE__NOW] = (double)uv_now(rt->loop);
-  if (lua_pcall(L, nargs, 0, handler) != 0) {
+  /* Only the outermost call counts the budget and the heap limit: a
+   * nested one (a host function that calls back into Lua) is part of it. */
+  if (rt->depth++ == 0) lode__budget_start(rt);
+  r = lua_pcall(L, nargs, 0, handler);
+  if (rt->depth == 1) lode__budget_end(rt);
+  if (r != 0) {
     report(rt, handler);
     ok = -1;
   }
-  /* process.nextTick's queue is drained after every callback. The Lua
-   * side clears the flag when the queue is empty; a raising tick leaves
-   * the rest of the queue for the next round of this loop. */
+  /* process.nextTick's queue is drained after every callback, with a
+   * budget of its own. The Lua side clears the flag when the queue is
+   * empty; a raising tick leaves the rest of the queue for the next round
+   * of this loop. */
   while (rt->shared[LODE__TICKS] != 0 && !lode__stopped(rt)) {
     lode__push_hook(rt, LODE__HOOK_TICKS);
-    if (lua_pcall(L, 0, 0, handler) != 0) report(rt, handler);
+    if (rt->depth == 1) lode__budget_start(rt);
+    r = lua_pcall(L, 0, 0, handler);
+    if (rt->depth == 1) lode__budget_end(rt);
+    if (r != 0) report(rt, handler);
   }
+  rt->depth--;
   lua_remove(L, handler);
   return ok;
 }

@@ -10,6 +10,9 @@ local rawget = rawget
 -- require loads other built-ins by name ('events', 'internal/errors').
 local loaded = { ['internal/options'] = options }
 local loading = {}
+-- Lua's own libraries (ffi, bit, jit, ...), as they were before a sandbox
+-- took some out of package.loaded.
+local libs = options.libs or package.loaded
 
 local function internalRequire(name)
   local m = loaded[name]
@@ -20,7 +23,7 @@ local function internalRequire(name)
   local fn, msg = builtin(name)
   if not fn then
     -- ffi, bit, jit, string, ...: Lua's own libraries.
-    m = package.loaded[name]
+    m = libs[name]
     if m ~= nil then return m end
     error(msg, 2)
   end
@@ -86,6 +89,21 @@ if not options.ownStdio then
     local parts = {}
     for i = 1, n do parts[i] = tostring((select(i, ...))) end
     process.stdout:write(concat(parts, '\t', 1, n) .. '\n')
+  end
+end
+
+-- A sandbox (runtime/sandbox.c does the C half): no environment, and
+-- nothing that reaches other processes or the process's own state.
+if options.sandbox then
+  local function denied(name)
+    return function()
+      error(errors.new('Error', 'ERR_ACCESS_DENIED', "'" .. name .. "' is not allowed in a sandbox"), 0)
+    end
+  end
+  process.env = {}
+  for _, name in ipairs({ 'chdir', 'kill', 'umask', 'dlopen', 'binding', '_linkedBinding',
+      'setuid', 'setgid', 'seteuid', 'setegid', 'setgroups', 'initgroups' }) do
+    process[name] = denied('process.' .. name)
   end
 end
 

@@ -42,7 +42,7 @@ static void test_create_run_close(void) {
   CHECK(lode_close(rt) == 0);
   CHECK(lode_close(rt) == 0); /* closing twice is harmless */
   CHECK(lode_state(rt) == NULL);
-  CHECK(lode_run_string(rt, "x = 1", "t") == LODE_ERROR);
+  CHECK(lode_run_string(rt, "x = 1", "t") == LODE_EMISUSE);
   lode_free(rt);
   lode_free(NULL);
 }
