@@ -164,20 +164,29 @@ int lode__call(lode_runtime *rt, int nargs) {
   return ok;
 }
 
-int lode__argerror(lua_State *L, const char *code, const char *fmt, ...) {
-  va_list ap;
+static int raise(lua_State *L, const char *name, const char *code, const char *fmt, va_list ap) {
   lua_createtable(L, 0, 3);
   lua_pushstring(L, code);
   lua_setfield(L, -2, "code");
-  va_start(ap, fmt);
   lua_pushvfstring(L, fmt, ap);
-  va_end(ap);
   lua_setfield(L, -2, "message");
-  lua_pushstring(L, strncmp(code, "ERR_OUT", 7) == 0 ? "RangeError" : "TypeError");
+  lua_pushstring(L, name);
   lua_setfield(L, -2, "name");
   lua_getfield(L, LUA_REGISTRYINDEX, "lode.Error");
   lua_setmetatable(L, -2);
   return lua_error(L);
+}
+
+int lode__argerror(lua_State *L, const char *code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  return raise(L, strncmp(code, "ERR_OUT", 7) == 0 ? "RangeError" : "TypeError", code, fmt, ap);
+}
+
+int lode__error(lua_State *L, const char *code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  return raise(L, "Error", code, fmt, ap);
 }
 
 int lode__uverr(lua_State *L, int status) {

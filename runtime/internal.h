@@ -100,6 +100,7 @@ struct lode_runtime {
    * enforced while a callback runs (0: none). */
   size_t heap_used, heap_limit;
   int limit_on;
+  int over_limit; /* the limit refused an allocation: headroom to handle it */
   /* Callback budget: nanoseconds, and the uv_hrtime() past which the count
    * hook raises ERR_SCRIPT_TIMEOUT (0 outside a call). */
   uint64_t budget_ns, deadline;
@@ -268,6 +269,9 @@ void lode__req_cancel_all(lode_runtime *rt);
 
 /* Raises an error table {code, message} the Lua layer understands. */
 int lode__argerror(lua_State *L, const char *code, const char *fmt, ...);
+
+/* The same with the name "Error" (ERR_ACCESS_DENIED, ERR_SCRIPT_TIMEOUT). */
+int lode__error(lua_State *L, const char *code, const char *fmt, ...);
 
 /* Pushes nil and an error number (a negative libuv status): the shape every
  * binding returns on failure, turned into error tables in lua/. */

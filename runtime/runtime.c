@@ -27,9 +27,19 @@ static void *lode_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
    * protected calls), where LuaJIT turns a failed allocation into the
    * script's "not enough memory" error. The runtime's own work between
    * callbacks (reporting that very error, say) is not refused: LuaJIT
-   * panics on allocation failures outside a protected call. */
-  if (nsize > osize && rt->limit_on && rt->heap_used + (nsize - osize) > rt->heap_limit)
-    return NULL;
+   * panics on allocation failures outside a protected call. LuaJIT does
+   * not collect before it fails, and what the failed code held is garbage
+   * only once the error unwound it: after a refusal the script may go a
+   * little past the limit (an eighth of it, at least 256 KiB) to handle
+   * its error, until the next callback starts. */
+  if (nsize > osize && rt->limit_on) {
+    size_t cap = rt->heap_limit;
+    if (rt->over_limit) cap += rt->heap_limit / 8 > (256u << 10) ? rt->heap_limit / 8 : (256u << 10);
+    if (rt->heap_used + (nsize - osize) > cap) {
+      rt->over_limit = 1;
+      return NULL;
+    }
+  }
   p = rt->allocf(rt->allocud, ptr, osize, nsize);
   if (p || nsize == 0) rt->heap_used += nsize - osize;
   return p;
@@ -220,32 +230,37 @@ int lode_stop(lode_runtime *rt) {
   return r;
 }
 
-/* The count hook of a runtime with a callback budget: raises
- * ERR_SCRIPT_TIMEOUT once the running callback is past its deadline, and
- * again at every later check until it returns, so a script that catches
- * the error in a loop is still cut short. */
+/* The count hook of a runtime with a budget: raises ERR_SCRIPT_TIMEOUT
+ * once the running callback is past its deadline. From then on it runs at
+ * every instruction and raises again, so that a script catching the error
+ * (a pcall in a loop) is cut short at the next instruction it runs after
+ * the pcall, at every level, until the callback is unwound. */
 static void budget_hook(lua_State *L, lua_Debug *ar) {
   lode_runtime *rt = lode__rt(L);
   (void)ar;
   if (rt->deadline && uv_hrtime() > rt->deadline) {
+    if (!rt->timed_out) lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
     rt->timed_out = 1;
-    lode__argerror(L, "ERR_SCRIPT_TIMEOUT", "Script execution timed out after %dms",
+    lode__error(L, "ERR_SCRIPT_TIMEOUT", "Script execution timed out after %dms",
                    (int)(rt->budget_ns / 1000000));
   }
 }
 
 void lode__budget_start(lode_runtime *rt) {
+  if (rt->timed_out) lua_sethook(rt->L, budget_hook, LUA_MASKCOUNT, 1000);
   rt->timed_out = 0;
   if (rt->budget_ns) rt->deadline = uv_hrtime() + rt->budget_ns;
   if (rt->heap_limit) {
     /* A heap left over the limit by the last callback's garbage would
      * refuse this callback's first allocation. */
     if (rt->heap_used > rt->heap_limit) lua_gc(rt->L, LUA_GCCOLLECT, 0);
+    rt->over_limit = 0;
     rt->limit_on = 1;
   }
 }
 
 void lode__budget_end(lode_runtime *rt) {
+  if (rt->timed_out) lua_sethook(rt->L, budget_hook, LUA_MASKCOUNT, 1000);
   rt->deadline = 0;
   rt->limit_on = 0;
 }
@@ -308,6 +323,9 @@ lode_runtime *lode_new(const lode_options *o) {
   L = rt->L = luaL_newstate();
   if (!L) goto fail_wake;
   rt->allocf = lua_getallocf(L, &rt->allocud);
+  /* What luaL_newstate allocated before the wrapper was in place, so that
+   * its later frees do not take the count below zero. */
+  rt->heap_used = (size_t)lua_gc(L, LUA_GCCOUNT, 0) * 1024 + (size_t)lua_gc(L, LUA_GCCOUNTB, 0);
   lua_setallocf(L, lode_alloc, rt);
   luaL_openlibs(L);
   if (rt->budget_ns) {
@@ -381,6 +399,10 @@ int lode_step(lode_runtime *rt, uv_run_mode mode) {
   int alive;
   if (misuse(rt)) return LODE_EMISUSE;
   if (status(rt) != LODE_OK) return status(rt);
+  /* libuv runs no iteration of a loop with nothing alive, and the wake
+   * handle does not count: a host stepping such a loop still gets its
+   * posts (and stops). */
+  if (!uv_loop_alive(rt->loop)) on_wake(&rt->wake);
   alive = uv_run(rt->loop, mode);
   if (status(rt) != LODE_OK) return status(rt);
   if (rt->host_stopped) {

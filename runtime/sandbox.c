@@ -14,7 +14,7 @@
 
 /* Raises ERR_ACCESS_DENIED naming what the script tried to reach. */
 static int deny(lua_State *L, const char *what) {
-  return lode__argerror(L, "ERR_ACCESS_DENIED", "'%s' is not allowed in a sandbox", what);
+  return lode__error(L, "ERR_ACCESS_DENIED", "'%s' is not allowed in a sandbox", what);
 }
 
 /* A function that stands in for one taken away: it always raises. */

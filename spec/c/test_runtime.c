@@ -3,33 +3,10 @@
  * run, step, close, close twice, errors and exit as return values, host
  * modules, a host loop, and two runtimes in two threads of one process.
  */
-#include "lode.h"
+#include "check.h"
 
-#include <lauxlib.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <string.h>
-
-static int failures = 0, checks = 0;
-
-#define CHECK(cond)                                                     \
-  do {                                                                  \
-    checks++;                                                           \
-    if (!(cond)) {                                                      \
-      failures++;                                                       \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                   \
-  } while (0)
-
-/* Reads a global number after a run. */
-static double global_number(lode_runtime *rt, const char *name) {
-  lua_State *L = lode_state(rt);
-  double v;
-  lua_getglobal(L, name);
-  v = lua_tonumber(L, -1);
-  lua_pop(L, 1);
-  return v;
-}
 
 static void test_create_run_close(void) {
   lode_runtime *rt = lode_new(NULL);
@@ -167,6 +144,5 @@ int main(void) {
   test_host_loop();
   test_allowed_modules();
   test_two_runtimes();
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures ? 1 : 0;
+  return check_report();
 }
