@@ -164,7 +164,7 @@ int lode__call(lode_runtime *rt, int nargs) {
   return ok;
 }
 
-static int raise(lua_State *L, const char *name, const char *code, const char *fmt, va_list ap) {
+static int raise_error(lua_State *L, const char *name, const char *code, const char *fmt, va_list ap) {
   lua_createtable(L, 0, 3);
   lua_pushstring(L, code);
   lua_setfield(L, -2, "code");
@@ -180,13 +180,13 @@ static int raise(lua_State *L, const char *name, const char *code, const char *f
 int lode__argerror(lua_State *L, const char *code, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  return raise(L, strncmp(code, "ERR_OUT", 7) == 0 ? "RangeError" : "TypeError", code, fmt, ap);
+  return raise_error(L, strncmp(code, "ERR_OUT", 7) == 0 ? "RangeError" : "TypeError", code, fmt, ap);
 }
 
 int lode__error(lua_State *L, const char *code, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  return raise(L, "Error", code, fmt, ap);
+  return raise_error(L, "Error", code, fmt, ap);
 }
 
 int lode__uverr(lua_State *L, int status) {
