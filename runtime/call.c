@@ -164,12 +164,13 @@ int lode__call(lode_runtime *rt, int nargs) {
   return ok;
 }
 
-static int raise_error(lua_State *L, const char *name, const char *code, const char *fmt, va_list ap) {
+/* Raises {code, message, name} with the message on the top of the stack. */
+static int raise_error(lua_State *L, const char *name, const char *code) {
   lua_createtable(L, 0, 3);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, "message");
   lua_pushstring(L, code);
   lua_setfield(L, -2, "code");
-  lua_pushvfstring(L, fmt, ap);
-  lua_setfield(L, -2, "message");
   lua_pushstring(L, name);
   lua_setfield(L, -2, "name");
   lua_getfield(L, LUA_REGISTRYINDEX, "lode.Error");
@@ -180,13 +181,17 @@ static int raise_error(lua_State *L, const char *name, const char *code, const c
 int lode__argerror(lua_State *L, const char *code, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  return raise_error(L, strncmp(code, "ERR_OUT", 7) == 0 ? "RangeError" : "TypeError", code, fmt, ap);
+  lua_pushvfstring(L, fmt, ap);
+  va_end(ap);
+  return raise_error(L, strncmp(code, "ERR_OUT", 7) == 0 ? "RangeError" : "TypeError", code);
 }
 
 int lode__error(lua_State *L, const char *code, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  return raise_error(L, "Error", code, fmt, ap);
+  lua_pushvfstring(L, fmt, ap);
+  va_end(ap);
+  return raise_error(L, "Error", code);
 }
 
 int lode__uverr(lua_State *L, int status) {
