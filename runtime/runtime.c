@@ -251,9 +251,9 @@ void lode__budget_start(lode_runtime *rt) {
   rt->timed_out = 0;
   if (rt->budget_ns) rt->deadline = uv_hrtime() + rt->budget_ns;
   if (rt->heap_limit) {
-    /* A heap left over the limit by the last callback's garbage would
-     * refuse this callback's first allocation. */
-    if (rt->heap_used > rt->heap_limit) lua_gc(rt->L, LUA_GCCOLLECT, 0);
+    /* A heap left at the limit by the garbage of a callback that hit it
+     * would refuse this callback's first allocations. */
+    if (rt->over_limit || rt->heap_used > rt->heap_limit) lua_gc(rt->L, LUA_GCCOLLECT, 0);
     rt->over_limit = 0;
     rt->limit_on = 1;
   }

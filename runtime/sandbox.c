@@ -151,7 +151,11 @@ void lode__sandbox_c(lode_runtime *rt) {
   lua_pushvalue(L, LUA_GLOBALSINDEX);
   g = lua_gettop(L);
 
-  /* lode.libs: package.loaded as it was, for lode's own requires. */
+  /* lode.libs: package.loaded as it was, for lode's own requires, with
+   * ffi, which LuaJIT only preloads. */
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "ffi");
+  lua_call(L, 1, 0);
   lua_getglobal(L, "package");
   pkg = lua_gettop(L);
   lua_getfield(L, pkg, "loaded");
@@ -225,11 +229,21 @@ void lode__sandbox_c(lode_runtime *rt) {
       lua_rawset(L, loaded); /* clearing a field during lua_next is allowed */
     }
   }
-  /* require('ffi') and friends say why they fail. */
+  /* require('ffi') and friends say why they fail; LuaJIT preloads ffi
+   * and jit.util. */
   lua_getfield(L, pkg, "preload");
   for (p = denied_libs; *p; p++) {
     push_denied_fn(L, *p);
     lua_setfield(L, -2, *p);
+  }
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) == LUA_TSTRING && strncmp(lua_tostring(L, -1), "jit.", 4) == 0) {
+      lua_pushvalue(L, -1);
+      push_denied_fn(L, lua_tostring(L, -1));
+      lua_rawset(L, -4); /* replacing a field during lua_next is allowed */
+    }
   }
   lua_pop(L, 1);
 
