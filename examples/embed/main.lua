@@ -1,0 +1,39 @@
+-- The script of examples/embed/host.c: the host's `game` module, timers,
+-- a TCP server when lode has net, and a module reloaded when it changes.
+local game = require('game')
+local modPath = process.env.GAME_MOD
+
+local weapon = require(modPath)
+print('weapon damage ' .. weapon.damage)
+
+local frames = 0
+game.on('frame', function(n) frames = frames + 1 end)
+
+game.on('reload', function()
+  -- Forget the cached module, then load the changed file again.
+  require.cache[require.resolve(modPath)] = nil
+  weapon = require(modPath)
+  print('reloaded: weapon damage ' .. weapon.damage)
+end)
+
+local hasNet, net = pcall(require, 'net')
+local server
+if hasNet then
+  server = net.createServer(function(socket)
+    socket:on('data', function(data) socket:write(data) end)
+  end)
+  server:listen(0, '127.0.0.1', function()
+    local client = net.connect(server:address().port, '127.0.0.1', function() end)
+    client:on('data', function(data)
+      print('echo: ' .. tostring(data))
+      client:destroy()
+    end)
+    client:write('ping')
+  end)
+end
+
+setTimeout(function()
+  print('timer fired at frame ' .. game.frame() .. ', frame events: ' .. frames)
+  if server then server:close() end
+  game.quit()
+end, 100)
