@@ -364,7 +364,13 @@ function Module.runMain(kind, what, name)
   for i = first, #argv do args[#args + 1] = argv[i] end
   local luaArg = { [-1] = process.argv0 }
   -- Standard input read without a '-' leaves arg[0] nil, as under luajit.
-  luaArg[0] = kind == 'file' and what or (first == 2 and argv[1] or name)
+  if kind == 'file' then
+    luaArg[0] = what
+  elseif first == 2 then
+    luaArg[0] = argv[1]
+  else
+    luaArg[0] = name
+  end
   for i = 1, #args do luaArg[i] = args[i] end
   _G.arg = luaArg
 
