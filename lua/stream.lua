@@ -28,7 +28,7 @@ local StringDecoder = require('string_decoder').StringDecoder
 
 local type, error, rawget, getmetatable, select, pairs, ipairs, next, tostring, tonumber =
   type, error, rawget, getmetatable, select, pairs, ipairs, next, tostring, tonumber
-local concat, sub, floor = table.concat, string.sub, math.floor
+local concat, tremove, sub, floor = table.concat, table.remove, string.sub, math.floor
 local istype, ffistring = ffi.istype, ffi.string
 local nextTick = ticks.nextTick
 local BufT = ffi.typeof('lode_buffer')
@@ -646,8 +646,11 @@ function Readable:read(n)
   return ret
 end
 
+-- Node calls _read inside a try and destroys the stream with what it
+-- throws; the default one's error takes that path here too (without a
+-- pcall on every read).
 function Readable:_read()
-  error(ERR_METHOD_NOT_IMPLEMENTED('_read()'), 0)
+  errorOrDestroy(self, ERR_METHOD_NOT_IMPLEMENTED('_read()'))
 end
 
 flow = function(self)
@@ -1160,7 +1163,16 @@ end
 
 -- Synchronous write callbacks run on a later tick; consecutive ones with
 -- the same callback share that tick (Node's afterWriteTickInfo).
+-- `_awCb`/`_awCount` are the newest pending tick; older ones, still
+-- waiting when a write with another callback came, sit in `_awq` as
+-- (callback, count) pairs, oldest first, as the ticks run in order.
 local function afterWriteTick(self)
+  local q = self._awq
+  if q and q[1] ~= nil then
+    local cb, count = tremove(q, 1), tremove(q, 1)
+    afterWrite(self, count, cb)
+    return
+  end
   local count, cb = self._awCount, self._awCb
   self._awCount, self._awCb = 0, false
   afterWrite(self, count, cb)
@@ -1190,9 +1202,19 @@ onwrite = function(self, er)
   else
     if self._wq and self._wqh <= self._wqt then clearBuffer(self) end
     if sync then
-      if self._awCb == cb then
+      local awcb = self._awCb
+      if awcb == cb then
         self._awCount = self._awCount + 1
       else
+        if awcb then
+          local q = self._awq
+          if not q then
+            q = {}
+            self._awq = q
+          end
+          q[#q + 1] = awcb
+          q[#q + 1] = self._awCount
+        end
         self._awCount, self._awCb = 1, cb
         nextTick(afterWriteTick, self)
       end
@@ -1755,7 +1777,7 @@ local defaults = {
   _tpending = false, _constructing = false, _errored = false,
   _errorEmitted = false, _closeEmitted = false, _noAutoDestroy = false,
   _noEmitClose = false, readableDidRead = false, _rq = false, _wq = false,
-  _rqh = 1, _rqt = 0, _wqh = 1, _wqt = 0,
+  _rqh = 1, _rqt = 0, _wqh = 1, _wqt = 0, _awq = false,
 }
 for _, cls in ipairs({ Stream, Readable, Writable, Duplex, Transform, PassThrough }) do
   for k, v in pairs(defaults) do cls[k] = v end
