@@ -130,5 +130,4 @@ function StringDecoder:finish(buf)
 end
 StringDecoder['end'] = StringDecoder.finish
 
-
 return { StringDecoder = StringDecoder }
