@@ -21,6 +21,7 @@ local require = ...
 
 local ffi = require('ffi')
 local EventEmitter = require('events')
+local instanceof = require('internal/class').instanceof
 local errors = require('internal/errors')
 local ticks = require('internal/ticks')
 local Buffer = require('buffer').Buffer
@@ -78,13 +79,21 @@ local function chunkTypeError(chunk)
   return errors.ERR_INVALID_ARG_TYPE('chunk', 'of type string or an instance of Buffer', chunk)
 end
 local function invalidThis(name)
-  error(newError('TypeError', 'ERR_INVALID_THIS', 'Value of "this" must be of type ' .. name), 0)
+  error(errors.ERR_INVALID_THIS(name), 0)
+end
+
+-- Constructors and cold methods check self by class; hot methods by a
+-- field only their kind of stream has (see checkReadable, checkWritable).
+local function checkInstance(self, cls, name)
+  if not instanceof(self, cls) then invalidThis(name) end
 end
 
 -- Options ------------------------------------------------------------------
 
+-- (type(), not `~= nil`: a NULL cdata equals nil.)
 local function checkOptions(opts)
-  if opts ~= nil and type(opts) ~= 'table' then
+  local t = type(opts)
+  if t ~= 'nil' and t ~= 'table' then
     error(errors.ERR_INVALID_ARG_TYPE('options', 'of type table', opts), 0)
   end
 end
@@ -174,13 +183,14 @@ local Stream = EventEmitter:extend('Stream')
 Stream.__name = 'Stream'
 
 function Stream:initialize(opts)
+  checkInstance(self, Stream, 'Stream')
   EventEmitter.initialize(self, nil)
 end
 
 -- destroy([err], [cb]): every stream's destroy. The 'error' (when err is
 -- given) and 'close' events follow on a later tick, in that order.
 function Stream:destroy(err, cb)
-  if type(self) ~= 'table' then invalidThis('Stream') end
+  checkInstance(self, Stream, 'Stream')
   if type(err) == 'function' then cb, err = err, nil end
   if self.destroyed then
     if type(cb) == 'function' then cb() end
@@ -205,6 +215,8 @@ end
 
 -- Default implementer hook: `_destroy(err, cb)` calls cb(err).
 function Stream:_destroy(err, cb)
+  checkInstance(self, Stream, 'Stream')
+  errors.checkFunction(cb, 'callback')
   cb(err)
 end
 
@@ -248,6 +260,10 @@ end
 
 -- Readable --------------------------------------------------------------------
 
+local function checkReadable(self)
+  if type(self) ~= 'table' or self.readableHighWaterMark == nil then invalidThis('Readable') end
+end
+
 local Readable = Stream:extend('Readable')
 Readable.__name = 'Readable'
 
@@ -281,6 +297,7 @@ local function afterConstructReadable(self)
 end
 
 function Readable:initialize(opts)
+  checkInstance(self, Readable, 'Readable')
   checkOptions(opts)
   EventEmitter.initialize(self, nil)
   initCommon(self, opts)
@@ -288,9 +305,6 @@ function Readable:initialize(opts)
   if self._construct ~= nil then construct(self, afterConstructReadable) end
 end
 
-local function checkReadable(self)
-  if type(self) ~= 'table' or self.readableHighWaterMark == nil then invalidThis('Readable') end
-end
 
 -- What 'data' and read() hand out for a stored chunk: in byte mode a
 -- string, or a Buffer when the stream was made with `buffers = true` and
@@ -650,6 +664,7 @@ end
 -- throws; the default one's error takes that path here too (without a
 -- pcall on every read).
 function Readable:_read()
+  checkReadable(self)
   errorOrDestroy(self, ERR_METHOD_NOT_IMPLEMENTED('_read()'))
 end
 
@@ -757,24 +772,28 @@ local emitterOn, emitterOnce = EventEmitter.on, EventEmitter.prototype.once
 local emitterPrepend, emitterPrependOnce = EventEmitter.prependListener, EventEmitter.prependOnceListener
 
 function Readable:on(ev, fn)
+  checkReadable(self)
   local res = emitterOn(self, ev, fn)
   listenerAdded(self, ev)
   return res
 end
 
 function Readable:once(ev, fn)
+  checkReadable(self)
   local res = emitterOnce(self, ev, fn)
   listenerAdded(self, ev)
   return res
 end
 
 function Readable:prependListener(ev, fn)
+  checkReadable(self)
   local res = emitterPrepend(self, ev, fn)
   listenerAdded(self, ev)
   return res
 end
 
 function Readable:prependOnceListener(ev, fn)
+  checkReadable(self)
   local res = emitterPrependOnce(self, ev, fn)
   listenerAdded(self, ev)
   return res
@@ -784,6 +803,7 @@ Readable.addListener = Readable.on
 local emitterOff = EventEmitter.removeListener
 
 function Readable:removeListener(ev, fn)
+  checkReadable(self)
   local res = emitterOff(self, ev, fn)
   if ev == 'readable' then nextTick(updateReadableListening, self) end
   return res
@@ -793,6 +813,7 @@ Readable.off = Readable.removeListener
 local emitterRemoveAll = EventEmitter.removeAllListeners
 
 function Readable:removeAllListeners(ev)
+  checkReadable(self)
   local res = emitterRemoveAll(self, ev)
   if ev == 'readable' or ev == nil then nextTick(updateReadableListening, self) end
   return res
@@ -818,6 +839,10 @@ end
 -- false and 'drain'; ends dest at 'end' unless opts.end == false.
 function Readable:pipe(dest, pipeOpts)
   checkReadable(self)
+  if type(dest) ~= 'table' or type(dest.write) ~= 'function' or type(dest.on) ~= 'function' then
+    error(errors.ERR_INVALID_ARG_TYPE('destination', 'a writable stream', dest), 0)
+  end
+  checkOptions(pipeOpts)
   local src = self
   local pipes = self._pipes
   if pipes == nil then
@@ -973,14 +998,15 @@ function Readable.from(source, opts)
     error(errors.ERR_INVALID_ARG_TYPE('iterable', 'an array or an iterator function', source), 0)
   end
   local o = { objectMode = true, highWaterMark = 1 }
+  checkOptions(opts)
   if opts ~= nil then
-    checkOptions(opts)
     for k, v in pairs(opts) do o[k] = v end
   end
   -- One value per call: read() calls again while the buffer is below the
   -- mark, and a loop here would sit inside the loops of flow() and
   -- maybeReadMore(), where the JIT does not compile nested loops well.
   o.read = function(self)
+    checkReadable(self)
     self:push(nextValue())
   end
   return Readable:new(o)
@@ -990,6 +1016,10 @@ end
 
 local Writable = Stream:extend('Writable')
 Writable.__name = 'Writable'
+
+local function checkWritable(self)
+  if type(self) ~= 'table' or self.writableHighWaterMark == nil then invalidThis('Writable') end
+end
 
 local onwrite, clearBuffer, finishMaybe
 
@@ -1024,6 +1054,7 @@ local function afterConstructWritable(self)
 end
 
 function Writable:initialize(opts)
+  checkInstance(self, Writable, 'Writable')
   checkOptions(opts)
   EventEmitter.initialize(self, nil)
   initCommon(self, opts)
@@ -1031,9 +1062,6 @@ function Writable:initialize(opts)
   if self._construct ~= nil then construct(self, afterConstructWritable) end
 end
 
-local function checkWritable(self)
-  if type(self) ~= 'table' or self.writableHighWaterMark == nil then invalidThis('Writable') end
-end
 
 local function chunkLength(self, chunk)
   if self.writableObjectMode then return 1 end
@@ -1382,6 +1410,7 @@ function Writable:write(chunk, encoding, cb)
 end
 
 function Writable:_write(chunk, encoding, cb)
+  checkWritable(self)
   if type(self._writev) == 'function' then
     self:_writev({ { chunk = chunk, encoding = encoding } }, cb)
   else
@@ -1459,6 +1488,7 @@ Writable['end'] = Writable.finish
 
 -- A Writable is not a source.
 function Writable:pipe()
+  checkWritable(self)
   errorOrDestroy(self, ERR_STREAM_CANNOT_PIPE())
 end
 
@@ -1477,6 +1507,7 @@ Duplex.pipe = Readable.pipe
 Duplex['end'] = Writable.finish
 
 function Duplex:initialize(opts)
+  checkInstance(self, Duplex, 'Duplex')
   checkOptions(opts)
   EventEmitter.initialize(self, nil)
   initCommon(self, opts)
@@ -1510,7 +1541,12 @@ end
 local Transform = Duplex:extend('Transform')
 Transform.__name = 'Transform'
 
+local function checkTransform(self)
+  if type(self) ~= 'table' or self._ontransform == nil then invalidThis('Transform') end
+end
+
 local function transformFinal(self, cb)
+  checkTransform(self)
   if type(self._flush) == 'function' and not self.destroyed then
     self:_flush(function(er, data)
       if er ~= nil then
@@ -1532,6 +1568,7 @@ local function transformPrefinish(self)
 end
 
 function Transform:initialize(opts)
+  checkInstance(self, Transform, 'Transform')
   Duplex.initialize(self, opts)
   self._rsync = false
   if opts ~= nil then
@@ -1567,16 +1604,19 @@ end
 Transform._final = transformFinal
 
 function Transform:_transform()
+  checkTransform(self)
   error(ERR_METHOD_NOT_IMPLEMENTED('_transform()'), 0)
 end
 
 function Transform:_write(chunk, encoding, callback)
+  checkTransform(self)
   self._tlen = self.readableLength
   self._tcb = callback
   self:_transform(chunk, encoding, self._ontransform)
 end
 
 function Transform:_read()
+  checkTransform(self)
   local callback = self._tpending
   if callback then
     self._tpending = false
@@ -1588,6 +1628,8 @@ local PassThrough = Transform:extend('PassThrough')
 PassThrough.__name = 'PassThrough'
 
 function PassThrough:_transform(chunk, encoding, cb)
+  checkTransform(self)
+  errors.checkFunction(cb, 'callback')
   cb(nil, chunk)
 end
 
@@ -1614,7 +1656,7 @@ end
 -- = false ignores 'error'. Returns a function that removes the listeners.
 local function finished(stream, opts, callback)
   if type(opts) == 'function' then callback, opts = opts, nil end
-  if opts ~= nil then checkOptions(opts) end
+  checkOptions(opts)
   errors.checkFunction(callback, 'callback')
   if not isStream(stream) then
     error(errors.ERR_INVALID_ARG_TYPE('stream', 'an instance of Stream', stream), 0)
