@@ -377,6 +377,25 @@ local function onEofChunk(self)
   end
 end
 
+-- 'data' listeners are looked up in EventEmitter's storage directly
+-- (`_events[name]` is a function or an array of them, see events.lua):
+-- these two run for every chunk, and the general emit and listenerCount
+-- would add a call and their checks of self each time.
+local function hasData(self)
+  local events = rawget(self, '_events')
+  return events ~= nil and events.data ~= nil
+end
+
+local function emitData(self, chunk)
+  local events = rawget(self, '_events')
+  local h = events and events.data
+  if type(h) == 'function' then
+    h(chunk)
+  elseif h ~= nil then
+    self:emit('data', chunk)
+  end
+end
+
 -- Data was handed out: no pipe destination is waiting for 'drain' now.
 -- `_adw` is false, the one destination, or (`_adwMulti`, several pipes)
 -- a set of them.
@@ -391,10 +410,10 @@ end
 
 local function addChunk(self, chunk, addToFront)
   if self.readableFlowing and self.readableLength == 0 and not self._rsync
-    and self:listenerCount('data') > 0 then
+    and hasData(self) then
     if self._adw then clearAwaitDrain(self) end
     self.readableDidRead = true
-    self:emit('data', outChunk(self, chunk))
+    emitData(self, outChunk(self, chunk))
   else
     self.readableLength = self.readableLength + (self.readableObjectMode and 1 or #chunk)
     local q = self._rq
@@ -655,7 +674,7 @@ function Readable:read(n)
   if ret ~= nil and not self._errorEmitted and not self._closeEmitted then
     self.readableDidRead = true
     ret = outChunk(self, ret)
-    self:emit('data', ret)
+    emitData(self, ret)
   end
   return ret
 end
@@ -835,30 +854,10 @@ local function pipeOnDrain(src, dest)
   end
 end
 
--- pipe(dest, [opts]): writes every chunk to dest, honouring write()'s
--- false and 'drain'; ends dest at 'end' unless opts.end == false.
-function Readable:pipe(dest, pipeOpts)
-  checkReadable(self)
-  if type(dest) ~= 'table' or type(dest.write) ~= 'function' or type(dest.on) ~= 'function' then
-    error(errors.ERR_INVALID_ARG_TYPE('destination', 'a writable stream', dest), 0)
-  end
-  checkOptions(pipeOpts)
-  local src = self
-  local pipes = self._pipes
-  if pipes == nil then
-    pipes = {}
-    self._pipes = pipes
-  end
-  if #pipes == 1 and not self._adwMulti then
-    self._adwMulti = true
-    local set = {}
-    if self._adw then set[self._adw] = true end
-    self._adw = set
-  end
-  pipes[#pipes + 1] = dest
-  local doEnd = (pipeOpts == nil or pipeOpts['end'] ~= false)
-    and dest ~= process.stdout and dest ~= process.stderr
-
+-- The listeners one pipe adds to its source and destination. They are
+-- made here, apart from pipe(), so the module can make them three times
+-- at load (see the end of the file).
+local function pipeListeners(src, dest)
   local ondrain, cleanedUp = nil, false
   local onclose, onfinish, onerror, onunpipe, ondata, onend, unpipe
 
@@ -879,6 +878,7 @@ function Readable:pipe(dest, pipeOpts)
 
   local function pause()
     if not cleanedUp then
+      local pipes = src._pipes
       if #pipes == 1 and pipes[1] == dest then
         src._adw = dest
         src._adwMulti = false
@@ -933,6 +933,35 @@ function Readable:pipe(dest, pipeOpts)
     unpipe()
   end
 
+  return ondata, onend, unpipe, onunpipe, onerror, onclose, onfinish, pause
+end
+
+-- pipe(dest, [opts]): writes every chunk to dest, honouring write()'s
+-- false and 'drain'; ends dest at 'end' unless opts.end == false.
+function Readable:pipe(dest, pipeOpts)
+  checkReadable(self)
+  if type(dest) ~= 'table' or type(dest.write) ~= 'function' or type(dest.on) ~= 'function' then
+    error(errors.ERR_INVALID_ARG_TYPE('destination', 'a writable stream', dest), 0)
+  end
+  checkOptions(pipeOpts)
+  local src = self
+  local pipes = self._pipes
+  if pipes == nil then
+    pipes = {}
+    self._pipes = pipes
+  end
+  if #pipes == 1 and not self._adwMulti then
+    self._adwMulti = true
+    local set = {}
+    if self._adw then set[self._adw] = true end
+    self._adw = set
+  end
+  pipes[#pipes + 1] = dest
+  local doEnd = (pipeOpts == nil or pipeOpts['end'] ~= false)
+    and dest ~= process.stdout and dest ~= process.stderr
+
+  local ondata, onend, unpipe, onunpipe, onerror, onclose, onfinish, pause = pipeListeners(src, dest)
+
   local endFn = doEnd and onend or unpipe
   if self.readableEnded then nextTick(endFn) else src:once('end', endFn) end
   dest:on('unpipe', onunpipe)
@@ -976,40 +1005,52 @@ end
 -- Readable.from(source, [opts]): an object-mode Readable of the values of
 -- an array (1..#t), of successive calls of an iterator function (until it
 -- returns nil), or of one string or Buffer.
+-- The read hook of Readable.from: one value per call (read() calls again
+-- while the buffer is below the mark; a loop here would sit inside the
+-- loops of flow() and maybeReadMore(), which the JIT compiles badly).
+-- Shared by every such stream, so a trace compiled for one serves all.
+local FROM_ARRAY, FROM_FUNCTION, FROM_ONE = 1, 2, 3
+
+local function fromRead(self)
+  checkReadable(self)
+  local kind, source, v = self._fromKind, self._fromSource, nil
+  if kind == FROM_ARRAY then
+    local i = self._fromIndex + 1
+    self._fromIndex = i
+    v = source[i]
+  elseif kind == FROM_FUNCTION then
+    v = source()
+  elseif kind == FROM_ONE then
+    self._fromKind = false
+    v = source
+  end
+  self:push(v)
+end
+
+-- Readable.from(source, [opts]): an object-mode Readable of the values of
+-- an array (1..#t), of successive calls of an iterator function (until it
+-- returns nil), or of one string or Buffer.
 function Readable.from(source, opts)
   local ts = type(source)
-  local nextValue
+  local kind
   if ts == 'string' or istype(BufT, source) then
-    local done = false
-    nextValue = function()
-      if done then return nil end
-      done = true
-      return source
-    end
+    kind = FROM_ONE
   elseif ts == 'table' then
-    local i = 0
-    nextValue = function()
-      i = i + 1
-      return source[i]
-    end
+    kind = FROM_ARRAY
   elseif ts == 'function' then
-    nextValue = source
+    kind = FROM_FUNCTION
   else
     error(errors.ERR_INVALID_ARG_TYPE('iterable', 'an array or an iterator function', source), 0)
   end
-  local o = { objectMode = true, highWaterMark = 1 }
   checkOptions(opts)
+  local o = { objectMode = true, highWaterMark = 1 }
   if opts ~= nil then
     for k, v in pairs(opts) do o[k] = v end
   end
-  -- One value per call: read() calls again while the buffer is below the
-  -- mark, and a loop here would sit inside the loops of flow() and
-  -- maybeReadMore(), where the JIT does not compile nested loops well.
-  o.read = function(self)
-    checkReadable(self)
-    self:push(nextValue())
-  end
-  return Readable:new(o)
+  o.read = fromRead
+  local r = Readable:new(o)
+  r._fromKind, r._fromSource, r._fromIndex = kind, source, 0
+  return r
 end
 
 -- Writable ----------------------------------------------------------------------
@@ -1253,10 +1294,14 @@ onwrite = function(self, er)
 end
 
 -- The per-stream callback handed to _write (made once, on first write).
+local function makeOnwrite(self)
+  return function(er) return onwrite(self, er) end
+end
+
 local function getOnwrite(self)
   local f = self._onwrite
   if f == nil then
-    f = function(er) return onwrite(self, er) end
+    f = makeOnwrite(self)
     self._onwrite = f
   end
   return f
@@ -1567,17 +1612,10 @@ local function transformPrefinish(self)
   if self._final ~= transformFinal then transformFinal(self) end
 end
 
-function Transform:initialize(opts)
-  checkInstance(self, Transform, 'Transform')
-  Duplex.initialize(self, opts)
-  self._rsync = false
-  if opts ~= nil then
-    if opts.transform ~= nil then self._transform = opts.transform end
-    if opts.flush ~= nil then self._flush = opts.flush end
-  end
-  -- The callback handed to _transform, made once per stream: one
-  -- transform runs at a time, its write callback waits in _tcb.
-  self._ontransform = function(err, val)
+-- The callback handed to _transform, made once per stream: one
+-- transform runs at a time, its write callback waits in _tcb.
+local function makeOnTransform(self)
+  return function(err, val)
     local callback = self._tcb
     if callback == nil then
       errorOrDestroy(self, ERR_MULTIPLE_CALLBACK())
@@ -1595,6 +1633,18 @@ function Transform:initialize(opts)
     else
       self._tpending = callback
     end
+  end
+end
+
+function Transform:initialize(opts)
+  checkInstance(self, Transform, 'Transform')
+  Duplex.initialize(self, opts)
+  self._rsync = false
+  if opts ~= nil then
+    if opts.transform ~= nil then self._transform = opts.transform end
+    if opts.flush ~= nil then self._flush = opts.flush end
+  end
+  self._ontransform = makeOnTransform(self)
   end
   if self._final ~= transformFinal then
     self:on('prefinish', function() transformPrefinish(self) end)
@@ -1819,7 +1869,7 @@ local defaults = {
   _tpending = false, _constructing = false, _errored = false,
   _errorEmitted = false, _closeEmitted = false, _noAutoDestroy = false,
   _noEmitClose = false, readableDidRead = false, _rq = false, _wq = false,
-  _rqh = 1, _rqt = 0, _wqh = 1, _wqt = 0, _awq = false,
+  _rqh = 1, _rqt = 0, _wqh = 1, _wqt = 0, _awq = false, _fromKind = false,
 }
 for _, cls in ipairs({ Stream, Readable, Writable, Duplex, Transform, PassThrough }) do
   for k, v in pairs(defaults) do cls[k] = v end
@@ -1842,6 +1892,20 @@ local function flatten(cls)
 end
 for _, cls in ipairs({ Stream, Readable, Writable, Duplex, Transform, PassThrough }) do
   flatten(cls)
+end
+
+-- LuaJIT compiles the call of a closure as a check of that very closure
+-- until three closures of its prototype exist; after that it checks the
+-- prototype only. A stream's callbacks are closures made per stream, so
+-- the traces compiled for the first streams of a program would fail their
+-- checks for every later one (the second pipeline of the benchmark ran 4
+-- times slower than the first). Making three of each here marks them
+-- polymorphic from the start.
+for _ = 1, 3 do
+  makeOnwrite(false)
+  makeOnTransform(false)
+  pipeListeners(false, false)
+  pipeOnDrain(false, false)
 end
 
 -- Exports -------------------------------------------------------------------
