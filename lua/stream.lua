@@ -20,6 +20,7 @@
 local require = ...
 
 local ffi = require('ffi')
+local bit = require('bit')
 local EventEmitter = require('events')
 local instanceof = require('internal/class').instanceof
 local errors = require('internal/errors')
@@ -32,12 +33,46 @@ local type, error, rawget, getmetatable, select, pairs, ipairs, next, tostring, 
 local concat, tremove, sub, floor = table.concat, table.remove, string.sub, math.floor
 local istype, ffistring = ffi.istype, ffi.string
 local nextTick = ticks.nextTick
+local band, bor = bit.band, bit.bor
 local BufT = ffi.typeof('lode_buffer')
 
 local DEFAULT_HWM = 16384
 local DEFAULT_OBJECT_HWM = 16
 
 local function nop() end
+
+-- Boolean state lives in one number, `_f`, one bit per flag (as Node's
+-- own stream state does): one hash slot instead of two dozen, a fixed set
+-- of fields from construction on (so every stream of a kind has the same
+-- layout and a trace compiled for one serves the next), and no lookup
+-- walking the class chain for a flag never set.
+local F_RSYNC = 1
+local F_RENDED = 2
+local F_READING = 4
+local F_NEED_READABLE = 8
+local F_EMITTED_READABLE = 16
+local F_READABLE_LISTENING = 32
+local F_RESUME_SCHEDULED = 64
+local F_READING_MORE = 128
+local F_RBUFS = 256
+local F_ADW_MULTI = 512
+local F_WRITING = 1024
+local F_WSYNC = 2048
+local F_WENDED = 4096
+local F_BUFFER_PROCESSING = 8192
+local F_FINAL_CALLED = 16384
+local F_PREFINISHED = 32768
+local F_DECODE_STRINGS = 65536
+local F_ERRORED = 131072
+local F_CONSTRUCTING = 262144
+local F_ERROR_EMITTED = 524288
+local F_CLOSE_EMITTED = 1048576
+local F_NO_AUTO_DESTROY = 2097152
+local F_NO_EMIT_CLOSE = 4194304
+
+local function setFlag(o, f, on)
+  if on then o._f = bor(o._f, f) else o._f = band(o._f, -1 - f) end
+end
 
 -- Errors -------------------------------------------------------------------
 
@@ -123,14 +158,14 @@ end
 -- Shared destroy machinery (Node's destroy.js) ------------------------------
 
 local function emitErrorNT(self, err)
-  if self._errorEmitted then return end
-  self._errorEmitted = true
+  if band(self._f, F_ERROR_EMITTED) ~= 0 then return end
+  self._f = bor(self._f, F_ERROR_EMITTED)
   self:emit('error', err)
 end
 
 local function emitCloseNT(self)
-  self._closeEmitted = true
-  if not self._noEmitClose then self:emit('close') end
+  self._f = bor(self._f, F_CLOSE_EMITTED)
+  if band(self._f, F_NO_EMIT_CLOSE) == 0 then self:emit('close') end
 end
 
 local function emitErrorCloseNT(self, err)
@@ -140,9 +175,9 @@ end
 
 -- Records the first error of the stream.
 local function setErrored(self, err)
-  if err ~= nil and not self._errored then
+  if err ~= nil and band(self._f, F_ERRORED) == 0 then
     self.errored = err
-    self._errored = true
+    self._f = bor(self._f, F_ERRORED)
     if self.readableHighWaterMark ~= nil then self.readable = false end
     if self.writableHighWaterMark ~= nil then self.writable = false end
   end
@@ -152,7 +187,7 @@ end
 -- and emit it (on a later tick when `sync`).
 local function errorOrDestroy(self, err, sync)
   if self.destroyed then return end
-  if not self._noAutoDestroy then
+  if band(self._f, F_NO_AUTO_DESTROY) == 0 then
     self:destroy(err)
   elseif err ~= nil then
     setErrored(self, err)
@@ -203,7 +238,7 @@ function Stream:destroy(err, cb)
     self.writable = false
     self.writableNeedDrain = false
   end
-  if self._constructing then
+  if band(self._f, F_CONSTRUCTING) ~= 0 then
     self:once('__lode_destroy', function(er)
       runDestroy(self, er or err, cb)
     end)
@@ -223,7 +258,7 @@ end
 -- construct: runs _construct on the next tick; until it calls back, reads
 -- and writes wait (`_constructing`).
 local function construct(self, after)
-  self._constructing = true
+  self._f = bor(self._f, F_CONSTRUCTING)
   nextTick(function()
     local called = false
     self:_construct(function(err)
@@ -233,7 +268,7 @@ local function construct(self, after)
           return
         end
         called = true
-        self._constructing = false
+        self._f = band(self._f, -1 - F_CONSTRUCTING)
         if self.destroyed then
           self:emit('__lode_destroy', err)
         elseif err ~= nil then
@@ -248,11 +283,12 @@ end
 
 -- Common options of both sides.
 local function initCommon(self, opts)
+  self._f = 0
   self.destroyed = false
   self.closed = false
   if opts ~= nil then
-    if opts.emitClose == false then self._noEmitClose = true end
-    if opts.autoDestroy == false then self._noAutoDestroy = true end
+    if opts.emitClose == false then self._f = bor(self._f, F_NO_EMIT_CLOSE) end
+    if opts.autoDestroy == false then self._f = bor(self._f, F_NO_AUTO_DESTROY) end
     if opts.destroy ~= nil then self._destroy = opts.destroy end
     if opts.construct ~= nil then self._construct = opts.construct end
   end
@@ -278,14 +314,12 @@ local function initReadable(self, opts, duplex)
   self.readableEnded = false
   self.readableFlowing = nil
   self.readable = true
-  self._rsync = true -- Node assumes a synchronous _read until the first read
-  self._rended, self._reading, self._needReadable, self._emittedReadable = false, false, false, false
-  self._readingMore, self._errored, self._constructing, self._errorEmitted = false, false, false, false
-  self._closeEmitted, self._rbufs, self._adwMulti, self._decoder = false, false, false, false
+  self._f = bor(self._f, F_RSYNC) -- Node assumes a synchronous _read until the first read
+  self._decoder = false
   self._adw = false
   if opts ~= nil then
     if opts.read ~= nil then self._read = opts.read end
-    if opts.buffers then self._rbufs = true end
+    if opts.buffers then self._f = bor(self._f, F_RBUFS) end
     if opts.encoding ~= nil then self:setEncoding(opts.encoding) end
   end
 end
@@ -293,7 +327,7 @@ end
 local maybeReadMore, emitReadable, flow
 
 local function afterConstructReadable(self)
-  if self._needReadable then maybeReadMore(self) end
+  if band(self._f, F_NEED_READABLE) ~= 0 then maybeReadMore(self) end
 end
 
 function Readable:initialize(opts)
@@ -310,48 +344,48 @@ end
 -- string, or a Buffer when the stream was made with `buffers = true` and
 -- has no encoding.
 local function outChunk(self, chunk)
-  if self._rbufs and not self._decoder then return Buffer.from(chunk) end
+  if band(self._f, F_RBUFS) ~= 0 and not self._decoder then return Buffer.from(chunk) end
   return chunk
 end
 
 local function emitReadable_(self)
-  if not self.destroyed and not self._errored and (self.readableLength > 0 or self._rended) then
+  if not self.destroyed and band(self._f, F_ERRORED) == 0 and (self.readableLength > 0 or band(self._f, F_RENDED) ~= 0) then
     self:emit('readable')
-    self._emittedReadable = false
+    self._f = band(self._f, -1 - F_EMITTED_READABLE)
   end
-  self._needReadable = not self.readableFlowing and not self._rended
-    and self.readableLength <= self.readableHighWaterMark
+  setFlag(self, F_NEED_READABLE, not self.readableFlowing and band(self._f, F_RENDED) == 0
+    and self.readableLength <= self.readableHighWaterMark)
   flow(self)
 end
 
 emitReadable = function(self)
-  self._needReadable = false
-  if not self._emittedReadable then
-    self._emittedReadable = true
+  self._f = band(self._f, -1 - F_NEED_READABLE)
+  if band(self._f, F_EMITTED_READABLE) == 0 then
+    self._f = bor(self._f, F_EMITTED_READABLE)
     nextTick(emitReadable_, self)
   end
 end
 
 local function maybeReadMore_(self)
-  while not self._reading and not self._rended and
+  while band(self._f, F_READING) == 0 and band(self._f, F_RENDED) == 0 and
     (self.readableLength < self.readableHighWaterMark or
      (self.readableFlowing and self.readableLength == 0)) do
     local len = self.readableLength
     self:read(0)
     if len == self.readableLength then break end
   end
-  self._readingMore = false
+  self._f = band(self._f, -1 - F_READING_MORE)
 end
 
 maybeReadMore = function(self)
-  if not self._readingMore and not self._constructing then
-    self._readingMore = true
+  if band(self._f, F_READING_MORE) == 0 and band(self._f, F_CONSTRUCTING) == 0 then
+    self._f = bor(self._f, F_READING_MORE)
     nextTick(maybeReadMore_, self)
   end
 end
 
 local function onEofChunk(self)
-  if self._rended then return end
+  if band(self._f, F_RENDED) ~= 0 then return end
   local decoder = self._decoder
   if decoder then
     local chunk = decoder:finish()
@@ -367,12 +401,12 @@ local function onEofChunk(self)
       self.readableLength = self.readableLength + (self.readableObjectMode and 1 or #chunk)
     end
   end
-  self._rended = true
-  if self._rsync then
+  self._f = bor(self._f, F_RENDED)
+  if band(self._f, F_RSYNC) ~= 0 then
     emitReadable(self)
   else
-    self._needReadable = false
-    self._emittedReadable = true
+    self._f = band(self._f, -1 - F_NEED_READABLE)
+    self._f = bor(self._f, F_EMITTED_READABLE)
     emitReadable_(self)
   end
 end
@@ -401,7 +435,7 @@ end
 -- a set of them.
 local function clearAwaitDrain(self)
   local adw = self._adw
-  if self._adwMulti then
+  if band(self._f, F_ADW_MULTI) ~= 0 then
     for k in next, adw do adw[k] = nil end
   else
     self._adw = false
@@ -409,7 +443,7 @@ local function clearAwaitDrain(self)
 end
 
 local function addChunk(self, chunk, addToFront)
-  if self.readableFlowing and self.readableLength == 0 and not self._rsync
+  if self.readableFlowing and self.readableLength == 0 and band(self._f, F_RSYNC) == 0
     and hasData(self) then
     if self._adw then clearAwaitDrain(self) end
     self.readableDidRead = true
@@ -438,7 +472,7 @@ local function addChunk(self, chunk, addToFront)
       self._rqt = t
       q[t] = chunk
     end
-    if self._needReadable then emitReadable(self) end
+    if band(self._f, F_NEED_READABLE) ~= 0 then emitReadable(self) end
   end
   maybeReadMore(self)
 end
@@ -448,16 +482,16 @@ local function addChunkDecoded(self, chunk, addToFront)
     if self.readableEnded then
       errorOrDestroy(self, ERR_STREAM_UNSHIFT_AFTER_END_EVENT())
       return false
-    elseif self.destroyed or self._errored then
+    elseif self.destroyed or band(self._f, F_ERRORED) ~= 0 then
       return false
     end
     addChunk(self, chunk, true)
-  elseif self._rended then
+  elseif band(self._f, F_RENDED) ~= 0 then
     errorOrDestroy(self, ERR_STREAM_PUSH_AFTER_EOF())
-  elseif self.destroyed or self._errored then
+  elseif self.destroyed or band(self._f, F_ERRORED) ~= 0 then
     return false
   else
-    self._reading = false
+    self._f = band(self._f, -1 - F_READING)
     local decoder = self._decoder
     if decoder and not self.readableObjectMode then
       chunk = decoder:write(chunk)
@@ -486,15 +520,15 @@ local function readableAddChunk(self, chunk, encoding, addToFront)
     end
   end
   if chunk == nil then
-    self._reading = false
+    self._f = band(self._f, -1 - F_READING)
     onEofChunk(self)
   elseif self.readableObjectMode or #chunk > 0 then
     if addChunkDecoded(self, chunk, addToFront) == false then return false end
   elseif not addToFront then
-    self._reading = false
+    self._f = band(self._f, -1 - F_READING)
     maybeReadMore(self)
   end
-  return not self._rended and
+  return band(self._f, F_RENDED) == 0 and
     (self.readableLength < self.readableHighWaterMark or self.readableLength == 0)
 end
 
@@ -578,19 +612,19 @@ end
 
 local function howMuchToRead(self, n)
   local len = self.readableLength
-  if (n ~= nil and n <= 0) or (len == 0 and self._rended) then return 0 end
+  if (n ~= nil and n <= 0) or (len == 0 and band(self._f, F_RENDED) ~= 0) then return 0 end
   if self.readableObjectMode then return 1 end
   if n == nil then
     if self.readableFlowing and len > 0 then return #self._rq[self._rqh] end
     return len
   end
   if n <= len then return n end
-  if self._rended then return len end
+  if band(self._f, F_RENDED) ~= 0 then return len end
   return 0
 end
 
 local function endReadableNT(self)
-  if not self._errored and not self._closeEmitted and not self.readableEnded
+  if band(self._f, F_ERRORED) == 0 and band(self._f, F_CLOSE_EMITTED) == 0 and not self.readableEnded
     and self.readableLength == 0 then
     self.readableEnded = true
     self.readable = false
@@ -599,7 +633,7 @@ local function endReadableNT(self)
       nextTick(function(s)
         if s.writable and not s.writableEnded and not s.destroyed then s:finish() end
       end, self)
-    elseif not self._noAutoDestroy then
+    elseif band(self._f, F_NO_AUTO_DESTROY) == 0 then
       if self.writableHighWaterMark == nil or self.writableFinished or self.writable == false then
         self:destroy()
       end
@@ -609,7 +643,7 @@ end
 
 local function endReadable(self)
   if not self.readableEnded then
-    self._rended = true
+    self._f = bor(self._f, F_RENDED)
     nextTick(endReadableNT, self)
   end
 end
@@ -634,44 +668,44 @@ function Readable:read(n)
     end
     self.readableHighWaterMark = hwm
   end
-  if n ~= 0 then self._emittedReadable = false end
+  if n ~= 0 then self._f = band(self._f, -1 - F_EMITTED_READABLE) end
   local hwm = self.readableHighWaterMark
-  if n == 0 and self._needReadable and
-    ((hwm ~= 0 and self.readableLength >= hwm or hwm == 0 and self.readableLength > 0) or self._rended) then
-    if self.readableLength == 0 and self._rended then endReadable(self) else emitReadable(self) end
+  if n == 0 and band(self._f, F_NEED_READABLE) ~= 0 and
+    ((hwm ~= 0 and self.readableLength >= hwm or hwm == 0 and self.readableLength > 0) or band(self._f, F_RENDED) ~= 0) then
+    if self.readableLength == 0 and band(self._f, F_RENDED) ~= 0 then endReadable(self) else emitReadable(self) end
     return nil
   end
   n = howMuchToRead(self, n)
-  if n == 0 and self._rended then
+  if n == 0 and band(self._f, F_RENDED) ~= 0 then
     if self.readableLength == 0 then endReadable(self) end
     return nil
   end
-  local doRead = self._needReadable
+  local doRead = band(self._f, F_NEED_READABLE) ~= 0
   if self.readableLength == 0 or self.readableLength - n < hwm then doRead = true end
-  if self._rended or self._reading or self.destroyed or self._errored or self._constructing then
+  if band(self._f, F_RENDED) ~= 0 or band(self._f, F_READING) ~= 0 or self.destroyed or band(self._f, F_ERRORED) ~= 0 or band(self._f, F_CONSTRUCTING) ~= 0 then
     doRead = false
   elseif doRead then
-    self._reading = true
-    self._rsync = true
-    if self.readableLength == 0 then self._needReadable = true end
+    self._f = bor(self._f, F_READING)
+    self._f = bor(self._f, F_RSYNC)
+    if self.readableLength == 0 then self._f = bor(self._f, F_NEED_READABLE) end
     self:_read(hwm)
-    self._rsync = false
-    if not self._reading then n = howMuchToRead(self, nOrig) end
+    self._f = band(self._f, -1 - F_RSYNC)
+    if band(self._f, F_READING) == 0 then n = howMuchToRead(self, nOrig) end
   end
   local ret
   if n > 0 and self.readableLength > 0 then ret = fromList(self, n) end
   if ret == nil then
-    self._needReadable = self.readableLength <= self.readableHighWaterMark
+    setFlag(self, F_NEED_READABLE, self.readableLength <= self.readableHighWaterMark)
     n = 0
   else
     self.readableLength = self.readableLength - n
     if self._adw then clearAwaitDrain(self) end
   end
   if self.readableLength == 0 then
-    if not self._rended then self._needReadable = true end
-    if nOrig ~= n and self._rended then endReadable(self) end
+    if band(self._f, F_RENDED) == 0 then self._f = bor(self._f, F_NEED_READABLE) end
+    if nOrig ~= n and band(self._f, F_RENDED) ~= 0 then endReadable(self) end
   end
-  if ret ~= nil and not self._errorEmitted and not self._closeEmitted then
+  if ret ~= nil and band(self._f, F_ERROR_EMITTED) == 0 and band(self._f, F_CLOSE_EMITTED) == 0 then
     self.readableDidRead = true
     ret = outChunk(self, ret)
     emitData(self, ret)
@@ -692,19 +726,19 @@ flow = function(self)
 end
 
 local function resume_(self)
-  if not self._reading then self:read(0) end
-  self._resumeScheduled = false
+  if band(self._f, F_READING) == 0 then self:read(0) end
+  self._f = band(self._f, -1 - F_RESUME_SCHEDULED)
   self:emit('resume')
   flow(self)
-  if self.readableFlowing and not self._reading then self:read(0) end
+  if self.readableFlowing and band(self._f, F_READING) == 0 then self:read(0) end
 end
 
 function Readable:resume()
   checkReadable(self)
   if not self.readableFlowing then
-    self.readableFlowing = not self._readableListening
-    if not self._resumeScheduled then
-      self._resumeScheduled = true
+    self.readableFlowing = band(self._f, F_READABLE_LISTENING) == 0
+    if band(self._f, F_RESUME_SCHEDULED) == 0 then
+      self._f = bor(self._f, F_RESUME_SCHEDULED)
       nextTick(resume_, self)
     end
   end
@@ -756,12 +790,12 @@ end
 local function nReadingNextTick(self) self:read(0) end
 
 local function updateReadableListening(self)
-  self._readableListening = self:listenerCount('readable') > 0
-  if self._resumeScheduled and self._rpaused == false then
+  setFlag(self, F_READABLE_LISTENING, self:listenerCount('readable') > 0)
+  if band(self._f, F_RESUME_SCHEDULED) ~= 0 and self._rpaused == false then
     self.readableFlowing = true
   elseif self:listenerCount('data') > 0 then
     self:resume()
-  elseif not self._readableListening then
+  elseif band(self._f, F_READABLE_LISTENING) == 0 then
     self.readableFlowing = nil
   end
 end
@@ -770,17 +804,17 @@ end
 -- Readable.prototype.on; once and prependListener go through it too).
 local function listenerAdded(self, ev)
   if ev == 'data' then
-    self._readableListening = self:listenerCount('readable') > 0
+    setFlag(self, F_READABLE_LISTENING, self:listenerCount('readable') > 0)
     if self.readableFlowing ~= false then self:resume() end
   elseif ev == 'readable' then
-    if not self.readableEnded and not self._readableListening then
-      self._readableListening = true
-      self._needReadable = true
+    if not self.readableEnded and band(self._f, F_READABLE_LISTENING) == 0 then
+      self._f = bor(self._f, F_READABLE_LISTENING)
+      self._f = bor(self._f, F_NEED_READABLE)
       self.readableFlowing = false
-      self._emittedReadable = false
+      self._f = band(self._f, -1 - F_EMITTED_READABLE)
       if self.readableLength > 0 then
         emitReadable(self)
-      elseif not self._reading then
+      elseif band(self._f, F_READING) == 0 then
         nextTick(nReadingNextTick, self)
       end
     end
@@ -844,11 +878,11 @@ local function pipeOnDrain(src, dest)
   return function()
     if src._adw == dest then
       src._adw = false
-    elseif src._adwMulti then
+    elseif band(src._f, F_ADW_MULTI) ~= 0 then
       src._adw[dest] = nil
     end
     local waiting = src._adw
-    if (not waiting or (src._adwMulti and next(waiting) == nil)) and src:listenerCount('data') > 0 then
+    if (not waiting or (band(src._f, F_ADW_MULTI) ~= 0 and next(waiting) == nil)) and src:listenerCount('data') > 0 then
       src:resume()
     end
   end
@@ -881,13 +915,13 @@ local function pipeListeners(src, dest)
       local pipes = src._pipes
       if #pipes == 1 and pipes[1] == dest then
         src._adw = dest
-        src._adwMulti = false
+        src._f = band(src._f, -1 - F_ADW_MULTI)
       elseif #pipes > 1 then
         for i = 1, #pipes do
           if pipes[i] == dest then
-            if not src._adwMulti then
+            if band(src._f, F_ADW_MULTI) == 0 then
               src._adw = {}
-              src._adwMulti = true
+              src._f = bor(src._f, F_ADW_MULTI)
             end
             src._adw[dest] = true
             break
@@ -917,7 +951,7 @@ local function pipeListeners(src, dest)
     unpipe()
     dest:removeListener('error', onerror)
     if dest:listenerCount('error') == 0 then
-      if not dest._errorEmitted and (dest.writableHighWaterMark ~= nil or dest.readableHighWaterMark ~= nil) then
+      if band(dest._f, F_ERROR_EMITTED) == 0 and (dest.writableHighWaterMark ~= nil or dest.readableHighWaterMark ~= nil) then
         errorOrDestroy(dest, er)
       else
         dest:emit('error', er)
@@ -950,8 +984,8 @@ function Readable:pipe(dest, pipeOpts)
     pipes = {}
     self._pipes = pipes
   end
-  if #pipes == 1 and not self._adwMulti then
-    self._adwMulti = true
+  if #pipes == 1 and band(self._f, F_ADW_MULTI) == 0 then
+    self._f = bor(self._f, F_ADW_MULTI)
     local set = {}
     if self._adw then set[self._adw] = true end
     self._adw = set
@@ -1078,19 +1112,18 @@ local function initWritable(self, opts, duplex)
   self.writableCorked = 0
   self.writable = true
   self._pendingcb = 0
-  self._writing, self._wsync, self._wended, self._bufferProcessing = false, false, false, false
-  self._awCb, self._awCount, self._errored, self._constructing = false, 0, false, false
+  self._awCb, self._awCount = false, 0
   if opts ~= nil then
     if opts.write ~= nil then self._write = opts.write end
     if opts.writev ~= nil then self._writev = opts.writev end
     if opts.final ~= nil then self._final = opts.final end
-    if opts.decodeStrings == true then self._decodeStrings = true end
+    if opts.decodeStrings == true then self._f = bor(self._f, F_DECODE_STRINGS) end
     if opts.defaultEncoding ~= nil then self:setDefaultEncoding(opts.defaultEncoding) end
   end
 end
 
 local function afterConstructWritable(self)
-  if not self._writing then clearBuffer(self) end
+  if band(self._f, F_WRITING) == 0 then clearBuffer(self) end
   finishMaybe(self)
 end
 
@@ -1111,11 +1144,11 @@ local function chunkLength(self, chunk)
 end
 
 local function needFinish(self)
-  return self.writableEnded and not self.destroyed and not self._constructing
-    and self.writableLength == 0 and not self._errored
+  return self.writableEnded and not self.destroyed and band(self._f, F_CONSTRUCTING) == 0
+    and self.writableLength == 0 and band(self._f, F_ERRORED) == 0
     and (not self._wq or self._wqh > self._wqt)
-    and not self.writableFinished and not self._writing
-    and not self._errorEmitted and not self._closeEmitted
+    and not self.writableFinished and band(self._f, F_WRITING) == 0
+    and band(self._f, F_ERROR_EMITTED) == 0 and band(self._f, F_CLOSE_EMITTED) == 0
 end
 
 local function finish(self)
@@ -1127,7 +1160,7 @@ local function finish(self)
     for i = 1, #cbs do cbs[i]() end
   end
   self:emit('finish')
-  if not self._noAutoDestroy then
+  if band(self._f, F_NO_AUTO_DESTROY) == 0 then
     if self.readableHighWaterMark == nil or self.readableEnded or self.readable == false then
       self:destroy()
     end
@@ -1153,27 +1186,27 @@ local function callFinal(self)
     self._pendingcb = self._pendingcb - 1
     if err ~= nil then
       callOnFinished(self, err)
-      errorOrDestroy(self, err, self._wsync)
+      errorOrDestroy(self, err, band(self._f, F_WSYNC) ~= 0)
     elseif needFinish(self) then
-      self._prefinished = true
+      self._f = bor(self._f, F_PREFINISHED)
       self:emit('prefinish')
       self._pendingcb = self._pendingcb + 1
       nextTick(finish, self)
     end
   end
-  self._wsync = true
+  self._f = bor(self._f, F_WSYNC)
   self._pendingcb = self._pendingcb + 1
   self:_final(onFinish)
-  self._wsync = false
+  self._f = band(self._f, -1 - F_WSYNC)
 end
 
 local function prefinish(self)
-  if not self._prefinished and not self._finalCalled then
+  if band(self._f, F_PREFINISHED) == 0 and band(self._f, F_FINAL_CALLED) == 0 then
     if type(self._final) == 'function' and not self.destroyed then
-      self._finalCalled = true
+      self._f = bor(self._f, F_FINAL_CALLED)
       callFinal(self)
     else
-      self._prefinished = true
+      self._f = bor(self._f, F_PREFINISHED)
       self:emit('prefinish')
     end
   end
@@ -1201,7 +1234,7 @@ end
 -- Calls the callback of every buffered write with the error (or
 -- ERR_STREAM_DESTROYED), as Node's errorBuffer does.
 local function errorBuffer(self)
-  if self._writing then return end
+  if band(self._f, F_WRITING) ~= 0 then return end
   local q = self._wq
   if q then
     local h, t = self._wqh, self._wqt
@@ -1255,13 +1288,13 @@ local function onwriteError(self, er, cb)
 end
 
 onwrite = function(self, er)
-  local sync = self._wsync
+  local sync = band(self._f, F_WSYNC) ~= 0
   local cb = self._wcb
   if type(cb) ~= 'function' then
     errorOrDestroy(self, ERR_MULTIPLE_CALLBACK())
     return
   end
-  self._writing = false
+  self._f = band(self._f, -1 - F_WRITING)
   self._wcb = nil
   self.writableLength = self.writableLength - self._wlen
   self._wlen = 0
@@ -1310,37 +1343,37 @@ end
 local function doWrite(self, len, chunk, encoding, cb)
   self._wlen = len
   self._wcb = cb
-  self._writing = true
-  self._wsync = true
+  self._f = bor(self._f, F_WRITING)
+  self._f = bor(self._f, F_WSYNC)
   if self.destroyed then
     getOnwrite(self)(ERR_STREAM_DESTROYED('write'))
   else
     self:_write(chunk, encoding, getOnwrite(self))
   end
-  self._wsync = false
+  self._f = band(self._f, -1 - F_WSYNC)
 end
 
 local function doWritev(self, len, chunks, cb)
   self._wlen = len
   self._wcb = cb
-  self._writing = true
-  self._wsync = true
+  self._f = bor(self._f, F_WRITING)
+  self._f = bor(self._f, F_WSYNC)
   if self.destroyed then
     getOnwrite(self)(ERR_STREAM_DESTROYED('write'))
   else
     self:_writev(chunks, getOnwrite(self))
   end
-  self._wsync = false
+  self._f = band(self._f, -1 - F_WSYNC)
 end
 
 clearBuffer = function(self)
-  if self.writableCorked > 0 or self._bufferProcessing or self.destroyed or self._constructing then return end
+  if self.writableCorked > 0 or band(self._f, F_BUFFER_PROCESSING) ~= 0 or self.destroyed or band(self._f, F_CONSTRUCTING) ~= 0 then return end
   local q = self._wq
   if not q then return end
   local h, t = self._wqh, self._wqt
   if h > t then return end
   local count = (t - h + 1) / 3
-  self._bufferProcessing = true
+  self._f = bor(self._f, F_BUFFER_PROCESSING)
   if count > 1 and type(self._writev) == 'function' then
     self._pendingcb = self._pendingcb - (count - 1)
     local chunks, cbs, allNoop = {}, {}, true
@@ -1367,7 +1400,7 @@ clearBuffer = function(self)
       q[i], q[i + 1], q[i + 2] = nil, nil, nil
       i = i + 3
       doWrite(self, chunkLength(self, chunk), chunk, enc, cb)
-    until i > self._wqt or self._writing
+    until i > self._wqt or band(self._f, F_WRITING) ~= 0
     local wt = self._wqt
     if i > wt then
       self._wqh, self._wqt = 1, 0
@@ -1377,7 +1410,7 @@ clearBuffer = function(self)
       self._wqh = i
     end
   end
-  self._bufferProcessing = false
+  self._f = band(self._f, -1 - F_BUFFER_PROCESSING)
 end
 
 -- Node's _write(stream, chunk, encoding, cb): returns true, false, or the
@@ -1399,7 +1432,7 @@ local function writeChunk(self, chunk, encoding, cb)
     error(ERR_STREAM_NULL_VALUES(), 0)
   elseif not self.writableObjectMode then
     if type(chunk) == 'string' then
-      if self._decodeStrings then
+      if band(self._f, F_DECODE_STRINGS) ~= 0 then
         chunk = Buffer.from(chunk, encoding)
         encoding = 'buffer'
       end
@@ -1427,7 +1460,7 @@ local function writeChunk(self, chunk, encoding, cb)
   self.writableLength = length
   local ret = length < self.writableHighWaterMark
   if not ret then self.writableNeedDrain = true end
-  if self._writing or self.writableCorked > 0 or self._errored or self._constructing then
+  if band(self._f, F_WRITING) ~= 0 or self.writableCorked > 0 or band(self._f, F_ERRORED) ~= 0 or band(self._f, F_CONSTRUCTING) ~= 0 then
     local q = self._wq
     if not q then
       q = { false, false, false, false, false, false, false, false, false, false, false, false }
@@ -1439,12 +1472,12 @@ local function writeChunk(self, chunk, encoding, cb)
   else
     self._wlen = len
     self._wcb = cb
-    self._writing = true
-    self._wsync = true
+    self._f = bor(self._f, F_WRITING)
+    self._f = bor(self._f, F_WSYNC)
     self:_write(chunk, encoding, self._onwrite or getOnwrite(self))
-    self._wsync = false
+    self._f = band(self._f, -1 - F_WSYNC)
   end
-  return ret and not self._errored and not self.destroyed
+  return ret and band(self._f, F_ERRORED) == 0 and not self.destroyed
 end
 
 -- write(chunk, [encoding], [cb]): false once writableLength reaches
@@ -1472,7 +1505,7 @@ function Writable:uncork()
   checkWritable(self)
   if self.writableCorked > 0 then
     self.writableCorked = self.writableCorked - 1
-    if not self._writing then clearBuffer(self) end
+    if band(self._f, F_WRITING) == 0 then clearBuffer(self) end
   end
 end
 
@@ -1504,12 +1537,12 @@ function Writable:finish(chunk, encoding, cb)
   end
   if err ~= nil then
     -- Already reported through 'error'.
-  elseif not self._errored and not self.writableEnded then
+  elseif band(self._f, F_ERRORED) == 0 and not self.writableEnded then
     self.writableEnded = true
     self.writable = false
     self.writableNeedDrain = false
     finishMaybe(self, true)
-    self._wended = true
+    self._f = bor(self._f, F_WENDED)
   elseif self.writableFinished then
     err = ERR_STREAM_ALREADY_FINISHED('end')
   elseif self.destroyed then
@@ -1563,13 +1596,13 @@ function Duplex:initialize(opts)
     if opts.allowHalfOpen == false then self.allowHalfOpen = false end
     if opts.readable == false then
       self.readable = false
-      self._rended = true
+      self._f = bor(self._f, F_RENDED)
       self.readableEnded = true
     end
     if opts.writable == false then
       self.writable = false
       self.writableEnded = true
-      self._wended = true
+      self._f = bor(self._f, F_WENDED)
       self.writableFinished = true
     end
   end
@@ -1627,7 +1660,7 @@ local function makeOnTransform(self)
       return
     end
     if val ~= nil then self:push(val) end
-    if self._wended or self._tlen == self.readableLength
+    if band(self._f, F_WENDED) ~= 0 or self._tlen == self.readableLength
       or self.readableLength < self.readableHighWaterMark then
       callback()
     else
@@ -1639,13 +1672,12 @@ end
 function Transform:initialize(opts)
   checkInstance(self, Transform, 'Transform')
   Duplex.initialize(self, opts)
-  self._rsync = false
+  self._f = band(self._f, -1 - F_RSYNC)
   if opts ~= nil then
     if opts.transform ~= nil then self._transform = opts.transform end
     if opts.flush ~= nil then self._flush = opts.flush end
   end
   self._ontransform = makeOnTransform(self)
-  end
   if self._final ~= transformFinal then
     self:on('prefinish', function() transformPrefinish(self) end)
   end
@@ -1697,7 +1729,7 @@ local function isStream(s)
 end
 
 local function willEmitClose(s)
-  return not s._noAutoDestroy and not s._noEmitClose and s.closed == false
+  return band(s._f, F_NO_AUTO_DESTROY) == 0 and band(s._f, F_NO_EMIT_CLOSE) == 0 and s.closed == false
 end
 
 -- finished(stream, [opts], cb): cb(err) once the stream has ended,
@@ -1758,7 +1790,7 @@ local function finished(stream, opts, callback)
   stream:on('close', onclose)
   if stream.closed == true then
     nextTick(onclose)
-  elseif stream._errorEmitted then
+  elseif band(stream._f, F_ERROR_EMITTED) ~= 0 then
     if not emitsClose then nextTick(onclose) end
   elseif not readable and (not emitsClose or stream.readable) and
     (writableFinished or stream.writable == false) then
@@ -1842,8 +1874,8 @@ local function pipeline(...)
       end
       if src.readableEnded then nextTick(endFn) else src:once('end', endFn) end
       finished(src, { readable = true, writable = false }, function(err)
-        if err ~= nil and err.code == 'ERR_STREAM_PREMATURE_CLOSE' and src._rended
-          and src.errored == nil and not src._errorEmitted then
+        if err ~= nil and err.code == 'ERR_STREAM_PREMATURE_CLOSE' and band(src._f, F_RENDED) ~= 0
+          and src.errored == nil and band(src._f, F_ERROR_EMITTED) == 0 then
           src:once('end', fin):once('error', fin)
         else
           fin(err)
@@ -1860,15 +1892,16 @@ end
 -- read of an unset flag stops one table up instead of walking the whole
 -- class chain (which a nil field would do, and which the JIT cannot fold).
 local defaults = {
-  _rended = false, _reading = false, _rsync = false, _needReadable = false,
-  _emittedReadable = false, _readableListening = false, _resumeScheduled = false,
-  _readingMore = false, _decoder = false, _rbufs = false, _adwMulti = false,
-  _writing = false, _wsync = false, _wended = false, _finalCalled = false,
-  _prefinished = false, _bufferProcessing = false, _decodeStrings = false,
+  _f = 0,
+  
+  
+  _decoder = false, 
+  
+  
   _defaultEncoding = false, _onFinished = false, _awCb = false, _awCount = 0,
-  _tpending = false, _constructing = false, _errored = false,
-  _errorEmitted = false, _closeEmitted = false, _noAutoDestroy = false,
-  _noEmitClose = false, readableDidRead = false, _rq = false, _wq = false,
+  _tpending = false, 
+  
+  readableDidRead = false, _rq = false, _wq = false,
   _rqh = 1, _rqt = 0, _wqh = 1, _wqt = 0, _awq = false, _fromKind = false,
 }
 for _, cls in ipairs({ Stream, Readable, Writable, Duplex, Transform, PassThrough }) do
