@@ -3,10 +3,11 @@
 --
 -- State lives in plain fields of the stream object itself, no state table
 -- per side: Node's getters are fields kept up to date as the state moves
--- (`readableLength`, `writableFinished`, ...), and the private flags are
--- underscore fields that are absent (nil, i.e. false) until first set, so
--- an idle stream costs a handful of hash slots. A Duplex is one object
--- with both sides' fields; `destroyed`, `closed`, `errored` and the
+-- (`readableLength`, `writableFinished`, ...), the private booleans are
+-- bits of one number (`_f`, see F_RSYNC and the rest), and the other
+-- private fields start out on the class table (see `defaults`), so an
+-- idle stream costs a few dozen hash slots. A Duplex is one object with
+-- both sides' fields; `destroyed`, `closed`, `errored` and the
 -- emitted-error/close flags are shared by the two sides.
 --
 -- Buffers are arrays with head and tail indexes: the readable side's
@@ -315,8 +316,6 @@ local function initReadable(self, opts, duplex)
   self.readableFlowing = nil
   self.readable = true
   self._f = bor(self._f, F_RSYNC) -- Node assumes a synchronous _read until the first read
-  self._decoder = false
-  self._adw = false
   if opts ~= nil then
     if opts.read ~= nil then self._read = opts.read end
     if opts.buffers then self._f = bor(self._f, F_RBUFS) end
@@ -1112,7 +1111,6 @@ local function initWritable(self, opts, duplex)
   self.writableCorked = 0
   self.writable = true
   self._pendingcb = 0
-  self._awCb, self._awCount = false, 0
   if opts ~= nil then
     if opts.write ~= nil then self._write = opts.write end
     if opts.writev ~= nil then self._writev = opts.writev end
@@ -1887,22 +1885,14 @@ local function pipeline(...)
   return streams[count]
 end
 
--- The private flags start false on the class tables, not on each object:
--- an object gets its own slot only for a flag that is ever set, and a
--- read of an unset flag stops one table up instead of walking the whole
--- class chain (which a nil field would do, and which the JIT cannot fold).
+-- The private fields that are not flags (those live in `_f`) start out
+-- on the class tables: an object gets its own slot only for a field that
+-- is ever set, and reading an unset one stops one table up instead of
+-- walking the whole class chain (which a nil field would do).
 local defaults = {
-  _f = 0,
-  
-  
-  _decoder = false, 
-  
-  
-  _defaultEncoding = false, _onFinished = false, _awCb = false, _awCount = 0,
-  _tpending = false, 
-  
-  readableDidRead = false, _rq = false, _wq = false,
-  _rqh = 1, _rqt = 0, _wqh = 1, _wqt = 0, _awq = false, _fromKind = false,
+  _f = 0, _decoder = false, _adw = false, _defaultEncoding = false, _onFinished = false,
+  _awCb = false, _awCount = 0, _awq = false, _tpending = false, readableDidRead = false,
+  _rq = false, _rqh = 1, _rqt = 0, _wq = false, _wqh = 1, _wqt = 0, _fromKind = false,
 }
 for _, cls in ipairs({ Stream, Readable, Writable, Duplex, Transform, PassThrough }) do
   for k, v in pairs(defaults) do cls[k] = v end
