@@ -103,7 +103,8 @@ local function ERR_MULTIPLE_CALLBACK()
   return newError('Error', 'ERR_MULTIPLE_CALLBACK', 'Callback called multiple times')
 end
 local function ERR_METHOD_NOT_IMPLEMENTED(name)
-  return newError('Error', 'ERR_METHOD_NOT_IMPLEMENTED', 'The ' .. name .. ' method is not implemented')
+  return newError('Error', 'ERR_METHOD_NOT_IMPLEMENTED',
+    'The ' .. name .. ' method is not implemented')
 end
 local function ERR_STREAM_NULL_VALUES()
   return newError('TypeError', 'ERR_STREAM_NULL_VALUES', 'May not write null values to stream')
@@ -348,7 +349,8 @@ local function outChunk(self, chunk)
 end
 
 local function emitReadable_(self)
-  if not self.destroyed and band(self._f, F_ERRORED) == 0 and (self.readableLength > 0 or band(self._f, F_RENDED) ~= 0) then
+  if not self.destroyed and band(self._f, F_ERRORED) == 0
+    and (self.readableLength > 0 or band(self._f, F_RENDED) ~= 0) then
     self:emit('readable')
     self._f = band(self._f, -1 - F_EMITTED_READABLE)
   end
@@ -507,7 +509,8 @@ local function readableAddChunk(self, chunk, encoding, addToFront)
   if not self.readableObjectMode and chunk ~= nil then
     local tc = type(chunk)
     if tc == 'string' then
-      if encoding ~= nil and encoding ~= 'utf8' and encoding ~= 'utf-8' and encoding ~= 'buffer' then
+      if encoding ~= nil and encoding ~= 'utf8' and encoding ~= 'utf-8'
+        and encoding ~= 'buffer' then
         local b = Buffer.from(chunk, encoding)
         chunk = ffistring(b._data, b._len)
       end
@@ -623,7 +626,7 @@ local function howMuchToRead(self, n)
 end
 
 local function endReadableNT(self)
-  if band(self._f, F_ERRORED) == 0 and band(self._f, F_CLOSE_EMITTED) == 0 and not self.readableEnded
+  if band(self._f, F_ERRORED + F_CLOSE_EMITTED) == 0 and not self.readableEnded
     and self.readableLength == 0 then
     self.readableEnded = true
     self.readable = false
@@ -670,8 +673,13 @@ function Readable:read(n)
   if n ~= 0 then self._f = band(self._f, -1 - F_EMITTED_READABLE) end
   local hwm = self.readableHighWaterMark
   if n == 0 and band(self._f, F_NEED_READABLE) ~= 0 and
-    ((hwm ~= 0 and self.readableLength >= hwm or hwm == 0 and self.readableLength > 0) or band(self._f, F_RENDED) ~= 0) then
-    if self.readableLength == 0 and band(self._f, F_RENDED) ~= 0 then endReadable(self) else emitReadable(self) end
+    ((hwm ~= 0 and self.readableLength >= hwm or hwm == 0 and self.readableLength > 0)
+     or band(self._f, F_RENDED) ~= 0) then
+    if self.readableLength == 0 and band(self._f, F_RENDED) ~= 0 then
+      endReadable(self)
+    else
+      emitReadable(self)
+    end
     return nil
   end
   n = howMuchToRead(self, n)
@@ -681,7 +689,7 @@ function Readable:read(n)
   end
   local doRead = band(self._f, F_NEED_READABLE) ~= 0
   if self.readableLength == 0 or self.readableLength - n < hwm then doRead = true end
-  if band(self._f, F_RENDED) ~= 0 or band(self._f, F_READING) ~= 0 or self.destroyed or band(self._f, F_ERRORED) ~= 0 or band(self._f, F_CONSTRUCTING) ~= 0 then
+  if self.destroyed or band(self._f, F_RENDED + F_READING + F_ERRORED + F_CONSTRUCTING) ~= 0 then
     doRead = false
   elseif doRead then
     self._f = bor(self._f, F_READING)
@@ -820,36 +828,20 @@ local function listenerAdded(self, ev)
   end
 end
 
-local emitterOn, emitterOnce = EventEmitter.on, EventEmitter.prototype.once
-local emitterPrepend, emitterPrependOnce = EventEmitter.prependListener, EventEmitter.prependOnceListener
-
-function Readable:on(ev, fn)
-  checkReadable(self)
-  local res = emitterOn(self, ev, fn)
-  listenerAdded(self, ev)
-  return res
+-- Readable's on, once, prependListener and prependOnceListener: the
+-- emitter's own, then what the new listener does to the flow.
+local function addingListener(add)
+  return function(self, ev, fn)
+    checkReadable(self)
+    local res = add(self, ev, fn)
+    listenerAdded(self, ev)
+    return res
+  end
 end
-
-function Readable:once(ev, fn)
-  checkReadable(self)
-  local res = emitterOnce(self, ev, fn)
-  listenerAdded(self, ev)
-  return res
-end
-
-function Readable:prependListener(ev, fn)
-  checkReadable(self)
-  local res = emitterPrepend(self, ev, fn)
-  listenerAdded(self, ev)
-  return res
-end
-
-function Readable:prependOnceListener(ev, fn)
-  checkReadable(self)
-  local res = emitterPrependOnce(self, ev, fn)
-  listenerAdded(self, ev)
-  return res
-end
+Readable.on = addingListener(EventEmitter.on)
+Readable.once = addingListener(EventEmitter.prototype.once)
+Readable.prependListener = addingListener(EventEmitter.prependListener)
+Readable.prependOnceListener = addingListener(EventEmitter.prependOnceListener)
 Readable.addListener = Readable.on
 
 local emitterOff = EventEmitter.removeListener
@@ -881,7 +873,8 @@ local function pipeOnDrain(src, dest)
       src._adw[dest] = nil
     end
     local waiting = src._adw
-    if (not waiting or (band(src._f, F_ADW_MULTI) ~= 0 and next(waiting) == nil)) and src:listenerCount('data') > 0 then
+    if (not waiting or (band(src._f, F_ADW_MULTI) ~= 0 and next(waiting) == nil))
+      and src:listenerCount('data') > 0 then
       src:resume()
     end
   end
@@ -950,7 +943,8 @@ local function pipeListeners(src, dest)
     unpipe()
     dest:removeListener('error', onerror)
     if dest:listenerCount('error') == 0 then
-      if band(dest._f, F_ERROR_EMITTED) == 0 and (dest.writableHighWaterMark ~= nil or dest.readableHighWaterMark ~= nil) then
+      if band(dest._f or 0, F_ERROR_EMITTED) == 0
+        and (dest.writableHighWaterMark ~= nil or dest.readableHighWaterMark ~= nil) then
         errorOrDestroy(dest, er)
       else
         dest:emit('error', er)
@@ -993,7 +987,8 @@ function Readable:pipe(dest, pipeOpts)
   local doEnd = (pipeOpts == nil or pipeOpts['end'] ~= false)
     and dest ~= process.stdout and dest ~= process.stderr
 
-  local ondata, onend, unpipe, onunpipe, onerror, onclose, onfinish, pause = pipeListeners(src, dest)
+  local ondata, onend, unpipe, onunpipe, onerror, onclose, onfinish, pause =
+    pipeListeners(src, dest)
 
   local endFn = doEnd and onend or unpipe
   if self.readableEnded then nextTick(endFn) else src:once('end', endFn) end
@@ -1338,34 +1333,26 @@ local function getOnwrite(self)
   return f
 end
 
-local function doWrite(self, len, chunk, encoding, cb)
+-- Hands one chunk to _write, or (writev) an array of them to _writev.
+local function doWrite(self, writev, len, chunk, encoding, cb)
   self._wlen = len
   self._wcb = cb
-  self._f = bor(self._f, F_WRITING)
-  self._f = bor(self._f, F_WSYNC)
+  self._f = bor(self._f, F_WRITING + F_WSYNC)
   if self.destroyed then
     getOnwrite(self)(ERR_STREAM_DESTROYED('write'))
+  elseif writev then
+    self:_writev(chunk, getOnwrite(self))
   else
     self:_write(chunk, encoding, getOnwrite(self))
   end
   self._f = band(self._f, -1 - F_WSYNC)
 end
 
-local function doWritev(self, len, chunks, cb)
-  self._wlen = len
-  self._wcb = cb
-  self._f = bor(self._f, F_WRITING)
-  self._f = bor(self._f, F_WSYNC)
-  if self.destroyed then
-    getOnwrite(self)(ERR_STREAM_DESTROYED('write'))
-  else
-    self:_writev(chunks, getOnwrite(self))
-  end
-  self._f = band(self._f, -1 - F_WSYNC)
-end
-
 clearBuffer = function(self)
-  if self.writableCorked > 0 or band(self._f, F_BUFFER_PROCESSING) ~= 0 or self.destroyed or band(self._f, F_CONSTRUCTING) ~= 0 then return end
+  if self.writableCorked > 0 or self.destroyed
+    or band(self._f, F_BUFFER_PROCESSING + F_CONSTRUCTING) ~= 0 then
+    return
+  end
   local q = self._wq
   if not q then return end
   local h, t = self._wqh, self._wqt
@@ -1390,14 +1377,14 @@ clearBuffer = function(self)
         for k = 1, #cbs do cbs[k](err) end
       end
     end
-    doWritev(self, self.writableLength, chunks, callback)
+    doWrite(self, true, self.writableLength, chunks, nil, callback)
   else
     local i = h
     repeat
       local chunk, enc, cb = q[i], q[i + 1], q[i + 2]
       q[i], q[i + 1], q[i + 2] = nil, nil, nil
       i = i + 3
-      doWrite(self, chunkLength(self, chunk), chunk, enc, cb)
+      doWrite(self, false, chunkLength(self, chunk), chunk, enc, cb)
     until i > self._wqt or band(self._f, F_WRITING) ~= 0
     local wt = self._wqt
     if i > wt then
@@ -1458,7 +1445,7 @@ local function writeChunk(self, chunk, encoding, cb)
   self.writableLength = length
   local ret = length < self.writableHighWaterMark
   if not ret then self.writableNeedDrain = true end
-  if band(self._f, F_WRITING) ~= 0 or self.writableCorked > 0 or band(self._f, F_ERRORED) ~= 0 or band(self._f, F_CONSTRUCTING) ~= 0 then
+  if self.writableCorked > 0 or band(self._f, F_WRITING + F_ERRORED + F_CONSTRUCTING) ~= 0 then
     local q = self._wq
     if not q then
       q = { false, false, false, false, false, false, false, false, false, false, false, false }
@@ -1727,7 +1714,7 @@ local function isStream(s)
 end
 
 local function willEmitClose(s)
-  return band(s._f, F_NO_AUTO_DESTROY) == 0 and band(s._f, F_NO_EMIT_CLOSE) == 0 and s.closed == false
+  return band(s._f or 0, F_NO_AUTO_DESTROY + F_NO_EMIT_CLOSE) == 0 and s.closed == false
 end
 
 -- finished(stream, [opts], cb): cb(err) once the stream has ended,
@@ -1788,7 +1775,7 @@ local function finished(stream, opts, callback)
   stream:on('close', onclose)
   if stream.closed == true then
     nextTick(onclose)
-  elseif band(stream._f, F_ERROR_EMITTED) ~= 0 then
+  elseif band(stream._f or 0, F_ERROR_EMITTED) ~= 0 then
     if not emitsClose then nextTick(onclose) end
   elseif not readable and (not emitsClose or stream.readable) and
     (writableFinished or stream.writable == false) then
@@ -1823,7 +1810,8 @@ local function pipeline(...)
   if count < 2 then error(errors.ERR_MISSING_ARGS('streams'), 0) end
   for i = 1, count do
     if not isStream(streams[i]) then
-      error(errors.ERR_INVALID_ARG_TYPE('streams[' .. (i - 1) .. ']', 'an instance of Stream', streams[i]), 0)
+      error(errors.ERR_INVALID_ARG_TYPE('streams[' .. (i - 1) .. ']', 'an instance of Stream',
+        streams[i]), 0)
     end
   end
 
@@ -1872,8 +1860,8 @@ local function pipeline(...)
       end
       if src.readableEnded then nextTick(endFn) else src:once('end', endFn) end
       finished(src, { readable = true, writable = false }, function(err)
-        if err ~= nil and err.code == 'ERR_STREAM_PREMATURE_CLOSE' and band(src._f, F_RENDED) ~= 0
-          and src.errored == nil and band(src._f, F_ERROR_EMITTED) == 0 then
+        if err ~= nil and err.code == 'ERR_STREAM_PREMATURE_CLOSE' and band(src._f or 0, F_RENDED) ~= 0
+          and src.errored == nil and band(src._f or 0, F_ERROR_EMITTED) == 0 then
           src:once('end', fin):once('error', fin)
         else
           fin(err)

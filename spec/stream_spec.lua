@@ -979,3 +979,18 @@ t.test('constructors and hooks check self and their arguments', function()
   t.raises(function() Readable:new():pipe(Writable:new(), 'x') end, 'ERR_INVALID_ARG_TYPE')
   t.raises(function() finished(Readable:new(), 5, function() end) end, 'ERR_INVALID_ARG_TYPE')
 end)
+
+t.test('pipe into any emitter with write and finish', function(done)
+  local EventEmitter = require('events')
+  local sink = EventEmitter:new()
+  local got = {}
+  function sink:write(c)
+    got[#got + 1] = c
+    return true
+  end
+  function sink:finish()
+    t.eq(table.concat(got), 'ab')
+    done()
+  end
+  Readable.from({ 'a', 'b' }, { objectMode = false }):pipe(sink)
+end)
