@@ -29,8 +29,8 @@ local ticks = require('internal/ticks')
 local Buffer = require('buffer').Buffer
 local StringDecoder = require('string_decoder').StringDecoder
 
-local type, error, rawget, getmetatable, select, pairs, ipairs, next, tostring, tonumber =
-  type, error, rawget, getmetatable, select, pairs, ipairs, next, tostring, tonumber
+local type, error, pcall, rawget, getmetatable, select, pairs, ipairs, next, tostring, tonumber =
+  type, error, pcall, rawget, getmetatable, select, pairs, ipairs, next, tostring, tonumber
 local concat, tremove, sub, floor = table.concat, table.remove, string.sub, math.floor
 local istype, ffistring = ffi.istype, ffi.string
 local nextTick = ticks.nextTick
@@ -205,13 +205,16 @@ local function onDestroyed(self, err, cb)
   if err ~= nil then nextTick(emitErrorCloseNT, self, err) else nextTick(emitCloseNT, self) end
 end
 
+-- Node's _destroy: the hook's callback, or what the hook raises, goes on.
 local function runDestroy(self, err, cb)
   local called = false
-  self:_destroy(err, function(e)
+  local function onDestroy(e)
     if called then return end
     called = true
     onDestroyed(self, e, cb)
-  end)
+  end
+  local ok, e = pcall(self._destroy, self, err, onDestroy)
+  if not ok then onDestroy(e) end
 end
 
 -- Stream: the legacy base ---------------------------------------------------
@@ -263,7 +266,7 @@ local function construct(self, after)
   self._f = bor(self._f, F_CONSTRUCTING)
   nextTick(function()
     local called = false
-    self:_construct(function(err)
+    local function onConstruct(err)
       nextTick(function()
         if called then
           errorOrDestroy(self, err or ERR_MULTIPLE_CALLBACK())
@@ -279,7 +282,9 @@ local function construct(self, after)
           nextTick(after, self)
         end
       end)
-    end)
+    end
+    local ok, err = pcall(self._construct, self, onConstruct)
+    if not ok then onConstruct(err) end
   end)
 end
 
@@ -695,7 +700,9 @@ function Readable:read(n)
     self._f = bor(self._f, F_READING)
     self._f = bor(self._f, F_RSYNC)
     if self.readableLength == 0 then self._f = bor(self._f, F_NEED_READABLE) end
-    self:_read(hwm)
+    -- As Node's try around _read: what it raises destroys the stream.
+    local ok, err = pcall(self._read, self, hwm)
+    if not ok then errorOrDestroy(self, err) end
     self._f = band(self._f, -1 - F_RSYNC)
     if band(self._f, F_READING) == 0 then n = howMuchToRead(self, nOrig) end
   end
@@ -1189,7 +1196,8 @@ local function callFinal(self)
   end
   self._f = bor(self._f, F_WSYNC)
   self._pendingcb = self._pendingcb + 1
-  self:_final(onFinish)
+  local ok, err = pcall(self._final, self, onFinish)
+  if not ok then onFinish(err) end
   self._f = band(self._f, -1 - F_WSYNC)
 end
 

@@ -994,3 +994,32 @@ t.test('pipe into any emitter with write and finish', function(done)
   end
   Readable.from({ 'a', 'b' }, { objectMode = false }):pipe(sink)
 end)
+
+t.test('what _read, _final, _destroy and _construct raise errors the stream (as in node)', function(done)
+  local got = {}
+  local function watch(s, name)
+    s:on('error', function(e) got[#got + 1] = name .. ' error ' .. e.message end)
+    s:on('close', function() got[#got + 1] = name .. ' close' end)
+  end
+  local r = Readable:new({ read = function() error(E('rthrow')) end })
+  watch(r, 'r')
+  r:resume()
+  local w = Writable:new({ write = function(self, c, e, cb) cb() end, final = function() error(E('fthrow')) end })
+  watch(w, 'w')
+  w:finish()
+  local w2 = Writable:new({ destroy = function() error(E('dthrow')) end })
+  watch(w2, 'w2')
+  w2:destroy()
+  local w3 = Writable:new({ construct = function() error(E('cthrow')) end })
+  watch(w3, 'w3')
+  setTimeout(function()
+    t.same(got, { 'w error fthrow', 'w close', 'w2 error dthrow', 'w2 close', 'r error rthrow', 'r close',
+      'w3 error cthrow', 'w3 close' })
+    done()
+  end, 20)
+end)
+
+t.test('what _write raises goes up to the caller of write, as in node', function()
+  local w = Writable:new({ write = function() error(E('wthrow')) end })
+  t.raises(function() w:write('x') end, 'wthrow')
+end)
