@@ -43,9 +43,8 @@ local DEFAULT_OBJECT_HWM = 16
 local function nop() end
 
 -- Boolean state lives in one number, `_f`, one bit per flag (as Node's
--- own stream state does): one hash slot instead of two dozen, a fixed set
--- of fields from construction on (so every stream of a kind has the same
--- layout and a trace compiled for one serves the next), and no lookup
+-- own stream state does): one hash slot instead of two dozen (a used
+-- Duplex fits in 32), fewer keys added as a stream lives, and no lookup
 -- walking the class chain for a flag never set.
 local F_RSYNC = 1
 local F_RENDED = 2
@@ -197,7 +196,7 @@ local function errorOrDestroy(self, err, sync)
   end
 end
 
--- The callback handed to _destroy; `self._destroyCb` is destroy's own cb.
+-- After the _destroy hook called back: cb is destroy's own callback.
 local function onDestroyed(self, err, cb)
   setErrored(self, err)
   self.closed = true
@@ -296,8 +295,8 @@ local function initCommon(self, opts)
   if opts ~= nil then
     if opts.emitClose == false then self._f = bor(self._f, F_NO_EMIT_CLOSE) end
     if opts.autoDestroy == false then self._f = bor(self._f, F_NO_AUTO_DESTROY) end
-    if opts.destroy ~= nil then self._destroy = opts.destroy end
-    if opts.construct ~= nil then self._construct = opts.construct end
+    if type(opts.destroy) == 'function' then self._destroy = opts.destroy end
+    if type(opts.construct) == 'function' then self._construct = opts.construct end
   end
 end
 
@@ -323,7 +322,7 @@ local function initReadable(self, opts, duplex)
   self.readable = true
   self._f = bor(self._f, F_RSYNC) -- Node assumes a synchronous _read until the first read
   if opts ~= nil then
-    if opts.read ~= nil then self._read = opts.read end
+    if type(opts.read) == 'function' then self._read = opts.read end
     if opts.buffers then self._f = bor(self._f, F_RBUFS) end
     if opts.encoding ~= nil then self:setEncoding(opts.encoding) end
   end
@@ -1114,9 +1113,9 @@ local function initWritable(self, opts, duplex)
   self.writable = true
   self._pendingcb = 0
   if opts ~= nil then
-    if opts.write ~= nil then self._write = opts.write end
-    if opts.writev ~= nil then self._writev = opts.writev end
-    if opts.final ~= nil then self._final = opts.final end
+    if type(opts.write) == 'function' then self._write = opts.write end
+    if type(opts.writev) == 'function' then self._writev = opts.writev end
+    if type(opts.final) == 'function' then self._final = opts.final end
     if opts.decodeStrings == true then self._f = bor(self._f, F_DECODE_STRINGS) end
     if opts.defaultEncoding ~= nil then self:setDefaultEncoding(opts.defaultEncoding) end
   end
@@ -1667,8 +1666,8 @@ function Transform:initialize(opts)
   Duplex.initialize(self, opts)
   self._f = band(self._f, -1 - F_RSYNC)
   if opts ~= nil then
-    if opts.transform ~= nil then self._transform = opts.transform end
-    if opts.flush ~= nil then self._flush = opts.flush end
+    if type(opts.transform) == 'function' then self._transform = opts.transform end
+    if type(opts.flush) == 'function' then self._flush = opts.flush end
   end
   self._ontransform = makeOnTransform(self)
   if self._final ~= transformFinal then
