@@ -1768,11 +1768,18 @@ local function finished(stream, opts, callback)
   local function onclose()
     local errored = stream.errored
     if errored ~= nil then return cb(errored) end
+    -- Node's isReadableFinished / isWritableFinished, not strict: ended
+    -- with nothing left buffered counts too.
+    local f = stream._f or 0
     if readable and not readableFinished and hasR then
-      if not stream.readableEnded then return cb(ERR_STREAM_PREMATURE_CLOSE()) end
+      if not (stream.readableEnded or band(f, F_RENDED) ~= 0 and stream.readableLength == 0) then
+        return cb(ERR_STREAM_PREMATURE_CLOSE())
+      end
     end
     if writable and not writableFinished then
-      if not stream.writableFinished then return cb(ERR_STREAM_PREMATURE_CLOSE()) end
+      if not (stream.writableFinished or band(f, F_WENDED) ~= 0 and stream.writableLength == 0) then
+        return cb(ERR_STREAM_PREMATURE_CLOSE())
+      end
     end
     cb()
   end

@@ -1023,3 +1023,20 @@ t.test('what _write raises goes up to the caller of write, as in node', function
   local w = Writable:new({ write = function() error(E('wthrow')) end })
   t.raises(function() w:write('x') end, 'wthrow')
 end)
+
+t.test('finished: ended with nothing buffered, then destroyed, is not premature', function(done)
+  local r = Readable:new({ read = function() end })
+  r:push(nil)
+  local w = Writable:new({ write = function(self, c, e, cb) cb() end })
+  w:finish()
+  local n = 0
+  local function check(err)
+    t.eq(err, nil)
+    n = n + 1
+    if n == 2 then done() end
+  end
+  finished(r, check)
+  finished(w, check)
+  r:destroy()
+  w:destroy()
+end)
