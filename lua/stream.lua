@@ -886,6 +886,18 @@ local function pipeOnDrain(src, dest)
   end
 end
 
+-- A pipe destination only needs a write method (process.stdout and
+-- process.stderr are plain writers today); one that is not an emitter
+-- gets its listener calls sent here, where they do nothing.
+local quiet = {
+  on = nop, once = nop, prependListener = nop, removeListener = nop, emit = nop,
+  listenerCount = function() return 0 end,
+}
+local function ev(dest)
+  if type(dest.on) == 'function' then return dest end
+  return quiet
+end
+
 -- The listeners one pipe adds to its source and destination. They are
 -- made here, apart from pipe(), so the module can make them three times
 -- at load (see the end of the file).
@@ -894,11 +906,11 @@ local function pipeListeners(src, dest)
   local onclose, onfinish, onerror, onunpipe, ondata, onend, unpipe
 
   local function cleanup()
-    dest:removeListener('close', onclose)
-    dest:removeListener('finish', onfinish)
-    if ondrain then dest:removeListener('drain', ondrain) end
-    dest:removeListener('error', onerror)
-    dest:removeListener('unpipe', onunpipe)
+    ev(dest):removeListener('close', onclose)
+    ev(dest):removeListener('finish', onfinish)
+    if ondrain then ev(dest):removeListener('drain', ondrain) end
+    ev(dest):removeListener('error', onerror)
+    ev(dest):removeListener('unpipe', onunpipe)
     src:removeListener('end', onend)
     src:removeListener('end', unpipe)
     src:removeListener('data', ondata)
@@ -930,11 +942,13 @@ local function pipeListeners(src, dest)
     end
     if not ondrain then
       ondrain = pipeOnDrain(src, dest)
-      dest:on('drain', ondrain)
+      ev(dest):on('drain', ondrain)
     end
   end
 
-  onend = function() dest:finish() end
+  onend = function()
+    if type(dest.finish) == 'function' then dest:finish() end
+  end
   unpipe = function() src:unpipe(dest) end
   onunpipe = function(readable, info)
     if readable == src and info and info.hasUnpiped == false then
@@ -947,22 +961,22 @@ local function pipeListeners(src, dest)
   end
   onerror = function(er)
     unpipe()
-    dest:removeListener('error', onerror)
-    if dest:listenerCount('error') == 0 then
+    ev(dest):removeListener('error', onerror)
+    if ev(dest):listenerCount('error') == 0 then
       if band(dest._f or 0, F_ERROR_EMITTED) == 0
         and (dest.writableHighWaterMark ~= nil or dest.readableHighWaterMark ~= nil) then
         errorOrDestroy(dest, er)
       else
-        dest:emit('error', er)
+        ev(dest):emit('error', er)
       end
     end
   end
   onclose = function()
-    dest:removeListener('finish', onfinish)
+    ev(dest):removeListener('finish', onfinish)
     unpipe()
   end
   onfinish = function()
-    dest:removeListener('close', onclose)
+    ev(dest):removeListener('close', onclose)
     unpipe()
   end
 
@@ -973,7 +987,7 @@ end
 -- false and 'drain'; ends dest at 'end' unless opts.end == false.
 function Readable:pipe(dest, pipeOpts)
   checkReadable(self)
-  if type(dest) ~= 'table' or type(dest.write) ~= 'function' or type(dest.on) ~= 'function' then
+  if type(dest) ~= 'table' or type(dest.write) ~= 'function' then
     error(errors.ERR_INVALID_ARG_TYPE('destination', 'a writable stream', dest), 0)
   end
   checkOptions(pipeOpts)
@@ -998,12 +1012,12 @@ function Readable:pipe(dest, pipeOpts)
 
   local endFn = doEnd and onend or unpipe
   if self.readableEnded then nextTick(endFn) else src:once('end', endFn) end
-  dest:on('unpipe', onunpipe)
+  ev(dest):on('unpipe', onunpipe)
   src:on('data', ondata)
-  dest:prependListener('error', onerror)
-  dest:once('close', onclose)
-  dest:once('finish', onfinish)
-  dest:emit('pipe', src)
+  ev(dest):prependListener('error', onerror)
+  ev(dest):once('close', onclose)
+  ev(dest):once('finish', onfinish)
+  ev(dest):emit('pipe', src)
   if dest.writableNeedDrain == true then
     pause()
   elseif not self.readableFlowing then
@@ -1019,7 +1033,7 @@ function Readable:unpipe(dest)
   if dest == nil then
     self._pipes = {}
     self:pause()
-    for i = 1, #pipes do pipes[i]:emit('unpipe', self, { hasUnpiped = false }) end
+    for i = 1, #pipes do ev(pipes[i]):emit('unpipe', self, { hasUnpiped = false }) end
     return self
   end
   local index
@@ -1032,7 +1046,7 @@ function Readable:unpipe(dest)
   if index == nil then return self end
   table.remove(pipes, index)
   if #pipes == 0 then self:pause() end
-  dest:emit('unpipe', self, { hasUnpiped = false })
+  ev(dest):emit('unpipe', self, { hasUnpiped = false })
   return self
 end
 

@@ -1040,3 +1040,11 @@ t.test('finished: ended with nothing buffered, then destroyed, is not premature'
   r:destroy()
   w:destroy()
 end)
+
+t.test('pipe into process.stdout', function()
+  local code = "require('stream').Readable.from({ 'hello ', 'world' }, { objectMode = false })"
+    .. ':pipe(process.stdout)'
+  local r = t.spawn('-e ' .. t.quote(code))
+  t.eq(r.code, 0)
+  t.eq(r.out, 'hello world')
+end)
