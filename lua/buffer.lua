@@ -1249,7 +1249,6 @@ Buffer.prototype = proto
 
 M.Buffer = Buffer
 M._sentinel = sentinel   -- referenced here so it lives as long as the module
-M._codecs = codecs       -- and so does codecs' own, with its scratch area
 M.constants = { MAX_LENGTH = MAX_LENGTH, MAX_STRING_LENGTH = MAX_STRING_LENGTH }
 M.kMaxLength = MAX_LENGTH
 M.kStringMaxLength = MAX_STRING_LENGTH

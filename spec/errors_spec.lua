@@ -24,7 +24,7 @@ local stub = {
 local chunk = assert(loadfile(__dirname .. '/../lua/internal/errors.lua'))
 local errors = chunk(function(name) error('errors.lua needs no module, asked for ' .. name) end,
   function(name)
-    assert(name == 'uv', name)
+    assert(name == 'errors', name)
     return stub
   end)
 
