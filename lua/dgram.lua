@@ -106,7 +106,7 @@ local function checkUint32(v, name)
 end
 
 local function checkOptString(v, name)
-  if v ~= nil and type(v) ~= 'string' then
+  if type(v) ~= 'nil' and type(v) ~= 'string' then
     error(errors.ERR_INVALID_ARG_TYPE(name, 'of type string', v), 0)
   end
 end
@@ -115,6 +115,11 @@ end
 local function toInt32(n)
   if n ~= n or n >= 2147483648 or n <= -2147483649 then return 0 end
   return n >= 0 and floor(n) or -floor(-n)
+end
+
+-- No address, as Node's falsy values are (a NULL cdata is not one).
+local function noAddress(v)
+  return type(v) == 'nil' or v == false or v == '' or v == 0
 end
 
 local function raise(ok, errno, syscall)
@@ -214,7 +219,8 @@ local function bufferSize(self, size, recv)
   if type(size) ~= 'number' or size % 1 ~= 0 or size < 0 or size > 4294967295 then
     error(ERR_SOCKET_BAD_BUFFER_SIZE(), 0)
   end
-  local v, errno = handleOf(self):bufferSize(toInt32(size), recv)
+  -- Node hands the size to C as an unsigned 32-bit number read as an int.
+  local v, errno = handleOf(self):bufferSize(size >= 2147483648 and size - 4294967296 or size, recv)
   if v == nil then error(bufferSizeError(errno, recv), 0) end
   return v
 end
@@ -269,14 +275,16 @@ function Socket:bind(port, address, ...)
     address = opts.address
     exclusive = opts.exclusive
     port = opts.port
-    if address == nil or address == '' then address = nil end
   elseif type(address) == 'function' then
     address = nil
   end
   if type(port) == 'function' or port == nil or port == false then port = 0 end
   checkPort(port, true)
-  if address ~= nil then errors.checkString(address, 'address') end
-  if address == nil then address = self.type == 'udp4' and '0.0.0.0' or '::' end
+  if noAddress(address) then
+    address = self.type == 'udp4' and '0.0.0.0' or '::'
+  else
+    errors.checkString(address, 'address')
+  end
   local _ = exclusive -- lode has no cluster: every bind is exclusive
 
   local h = handleOf(self)
@@ -411,6 +419,15 @@ local function doSend(self, ip, port, data, start, len, address, cb)
   return true
 end
 
+-- A list waiting for a bind or a lookup is copied, so that the script may
+-- change it meanwhile (Node copies it too).
+local function snapshot(msg)
+  if type(msg) ~= 'table' then return msg end
+  local copy = {}
+  for i = 1, #msg do copy[i] = msg[i] end
+  return copy
+end
+
 local function sendNow(self, data, start, len, port, address, cb)
   if self._connectState == CONNECTED then
     doSend(self, nil, nil, data, start, len, address, cb)
@@ -421,6 +438,7 @@ local function sendNow(self, data, start, len, port, address, cb)
     if ip == nil or ip == '' then ip = self.type == 'udp4' and '127.0.0.1' or '::1' end
     if doSend(self, ip, port, data, start, len, address, cb) then return end
   end
+  data = snapshot(data)
   lookup(self, address, function(ex, ip)
     if ex then
       sendError(self, ex, cb)
@@ -455,7 +473,7 @@ function Socket:send(msg, offset, length, port, address, cb)
   local start, len
   local connected = self._connectState == CONNECTED
   if not connected then
-    if (address ~= nil and address ~= false) or (port ~= nil and type(port) ~= 'function') then
+    if not noAddress(address) or (type(port) ~= 'nil' and port ~= false and type(port) ~= 'function') then
       start, len = slice(msg, offset, length)
     else
       cb, port, address = port, offset, length
@@ -479,13 +497,16 @@ function Socket:send(msg, offset, length, port, address, cb)
   if type(cb) ~= 'function' then cb = nil end
   if type(address) == 'function' then
     cb, address = address, nil
-  elseif address ~= nil then
+  elseif noAddress(address) then
+    address = nil
+  else
     errors.checkString(address, 'address')
   end
   healthCheck(self)
 
   if self._bindState == UNBOUND then self:bind({ port = 0, exclusive = true }) end
   if self._bindState ~= BOUND then
+    msg = snapshot(msg)
     enqueue(self, function() sendNow(self, msg, start, len, port, address, cb) end)
     return
   end

@@ -559,3 +559,91 @@ t.test('methods check their object', function()
   end
   s:close()
 end)
+
+t.test("falsy addresses (nil, false, '', 0) send to the default host, as Node", function(done)
+  bound(function(server, port)
+    local c = dgram.createSocket('udp4')
+    local got, sent = 0, 0
+    local function onSent(err, n)
+      t.eq(err, nil)
+      t.eq(n, 2)
+      sent = sent + 1
+    end
+    server:on('message', function(msg)
+      t.eq(msg, 'hi')
+      got = got + 1
+      if got == 5 then
+        t.eq(sent, 5)
+        closeAll(done, server, c)
+      end
+    end)
+    c:send('hi', port, false, onSent)
+    c:send('hi', port, '', onSent)
+    c:send('hi', port, 0, onSent)
+    c:send('hi', port, nil, onSent)
+    c:send('hi', port, onSent)
+    for _, bad in ipairs({ {}, 1, true }) do
+      t.raises(function() c:send('hi', port, bad) end, 'ERR_INVALID_ARG_TYPE')
+    end
+  end)
+end)
+
+t.test('an empty datagram arrives as an empty string', function(done)
+  bound(function(s, port)
+    s:on('message', function(msg, rinfo)
+      t.eq(msg, '')
+      t.eq(rinfo.size, 0)
+      s:close(done)
+    end)
+    s:send(Buffer.alloc(0), port, '127.0.0.1')
+  end)
+end)
+
+t.test('a list queued while binding is copied: emptying it later changes nothing', function(done)
+  bound(function(server, port)
+    local c = dgram.createSocket('udp4')
+    local list = { 'ab', Buffer.from('cd') }
+    c:send(list, port, '127.0.0.1')
+    list[1], list[2] = nil, nil
+    server:on('message', function(msg)
+      t.eq(msg, 'abcd')
+      closeAll(done, server, c)
+    end)
+  end)
+end)
+
+t.test('membership on an unbound socket binds it, as libuv and Node do; closed raises', function(done)
+  local s = dgram.createSocket({ type = 'udp4', reuseAddr = true })
+  local e = t.raises(function() s:addMembership('256.256.256.256') end, 'EINVAL')
+  t.eq(tostring(e), 'Error: addMembership EINVAL')
+  t.raises(function() s:dropMembership('256.256.256.256') end, 'EINVAL')
+  t.raises(function() s:addSourceSpecificMembership('127.0.0.1', '0') end, 'EINVAL')
+  s:close(function()
+    t.raises(function() s:addMembership('224.0.0.114') end, 'ERR_SOCKET_DGRAM_NOT_RUNNING')
+    done()
+  end)
+end)
+
+t.test('buffer sizes before bind give ERR_SOCKET_BUFFER_SIZE with its info', function(done)
+  local s = dgram.createSocket('udp4')
+  for _, size in ipairs({ -1, math.huge, 1.5 }) do
+    local e = t.raises(function() s:setRecvBufferSize(size) end, 'ERR_SOCKET_BAD_BUFFER_SIZE')
+    t.eq(e.message, 'Buffer size must be a positive integer')
+  end
+  t.raises(function() s:setRecvBufferSize('x') end, 'ERR_SOCKET_BAD_BUFFER_SIZE')
+  local e = t.raises(function() s:setSendBufferSize(8192) end, 'ERR_SOCKET_BUFFER_SIZE')
+  t.eq(e.name, 'SystemError')
+  t.eq(e.syscall, 'uv_send_buffer_size')
+  t.same(e.info, { errno = e.errno, code = 'EBADF', message = 'bad file descriptor', syscall = 'uv_send_buffer_size' })
+  s:close(done)
+end)
+
+t.test('close during binding stops the bind; ref after close is harmless', function(done)
+  local s = dgram.createSocket('udp4')
+  s:on('listening', t.mustNotCall())
+  s:bind(0, '127.0.0.1')
+  s:close(function()
+    s:ref()
+    done()
+  end)
+end)
