@@ -578,19 +578,17 @@ function Socket:setBroadcast(flag)
   callRaise(self, 'setBroadcast', 'setBroadcast', flag and true or false)
 end
 
-function Socket:setTTL(ttl)
-  check(self)
-  errors.checkNumber(ttl, 'ttl')
-  callRaise(self, 'setTTL', 'setTTL', toInt32(ttl))
-  return ttl
+-- setTTL and setMulticastTTL: a number, returned; libuv checks its range.
+local function ttlSetter(name)
+  return function(self, ttl)
+    check(self)
+    errors.checkNumber(ttl, 'ttl')
+    callRaise(self, name, name, toInt32(ttl))
+    return ttl
+  end
 end
-
-function Socket:setMulticastTTL(ttl)
-  check(self)
-  errors.checkNumber(ttl, 'ttl')
-  callRaise(self, 'setMulticastTTL', 'setMulticastTTL', toInt32(ttl))
-  return ttl
-end
+Socket.setTTL = ttlSetter('setTTL')
+Socket.setMulticastTTL = ttlSetter('setMulticastTTL')
 
 function Socket:setMulticastLoopback(flag)
   callRaise(self, 'setMulticastLoopback', 'setMulticastLoopback', flag and true or false)
