@@ -161,9 +161,9 @@ function Socket:initialize(sockType, listener)
     opts = sockType
     sockType = opts.type
     local r, s = opts.recvBufferSize, opts.sendBufferSize
-    if r ~= nil and r ~= 0 and r ~= false then checkUint32(r, 'options.recvBufferSize') end
-    if s ~= nil and s ~= 0 and s ~= false then checkUint32(s, 'options.sendBufferSize') end
-    if opts.lookup ~= nil then errors.checkFunction(opts.lookup, 'lookup') end
+    if type(r) ~= 'nil' and r ~= 0 and r ~= false then checkUint32(r, 'options.recvBufferSize') end
+    if type(s) ~= 'nil' and s ~= 0 and s ~= false then checkUint32(s, 'options.sendBufferSize') end
+    if type(opts.lookup) ~= 'nil' then errors.checkFunction(opts.lookup, 'lookup') end
   end
   if sockType ~= 'udp4' and sockType ~= 'udp6' then error(ERR_SOCKET_BAD_TYPE(), 0) end
   self.type = sockType
@@ -174,8 +174,8 @@ function Socket:initialize(sockType, listener)
     self._reuseAddr = opts.reuseAddr and true or nil
     self._ipv6Only = opts.ipv6Only and true or nil
     self._buffers = opts.buffers and true or nil
-    if opts.recvBufferSize ~= 0 then self._recvBufferSize = opts.recvBufferSize end
-    if opts.sendBufferSize ~= 0 then self._sendBufferSize = opts.sendBufferSize end
+    if opts.recvBufferSize ~= 0 and opts.recvBufferSize ~= false then self._recvBufferSize = opts.recvBufferSize end
+    if opts.sendBufferSize ~= 0 and opts.sendBufferSize ~= false then self._sendBufferSize = opts.sendBufferSize end
   end
   if type(listener) == 'function' then self:on('message', listener) end
 end
@@ -257,7 +257,8 @@ function Socket:bind(port, address, ...)
   local cb = n > 0 and select(n, ...) or (type(address) == 'function' and address)
     or (type(port) == 'function' and port) or nil
   if type(cb) ~= 'function' then cb = nil end
-  local exclusive
+  -- `exclusive` is accepted and means nothing: lode has no cluster, so
+  -- every bind is exclusive.
   if type(port) == 'table' then
     local opts = port
     if isFd(opts.fd) then
@@ -273,7 +274,6 @@ function Socket:bind(port, address, ...)
       return self
     end
     address = opts.address
-    exclusive = opts.exclusive
     port = opts.port
   elseif type(address) == 'function' then
     address = nil
@@ -285,8 +285,6 @@ function Socket:bind(port, address, ...)
   else
     errors.checkString(address, 'address')
   end
-  local _ = exclusive -- lode has no cluster: every bind is exclusive
-
   local h = handleOf(self)
   self._bindState = BINDING
   if cb then
@@ -404,6 +402,7 @@ end
 local function doSend(self, ip, port, data, start, len, address, cb)
   local h = self._handle
   if self._closed or not h then return true end
+  address = address or ip -- errors name the default host as sent to
   local r, errno = h:send(ip, port, nil, data, start, len)
   if r == false then return false end
   if r == nil and errno == EAGAIN then
