@@ -13,7 +13,7 @@
  * other processes. */
 static const char *const sandbox_modules[] = {
   "assert", "buffer", "console", "events", "path", "process", "punycode",
-  "querystring", "string_decoder", "timers", "url", "util", NULL,
+  "querystring", "stream", "string_decoder", "timers", "url", "util", NULL,
 };
 
 /* Gives the chunk on the top of the stack the environment lode's own

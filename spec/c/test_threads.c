@@ -1,9 +1,9 @@
 /*
  * test_threads.c: four runtimes at once, each on its own thread, each with
- * timers and immediates of its own and a storm of lode_post from a
- * further thread; every post arrives once, in order, and nothing leaks
- * (run under make asan). When net lands, each runtime also runs a TCP
- * server and a client talking to it: add it to SCRIPT (see the comment).
+ * timers, immediates and a UDP socket talking to itself, and a storm of
+ * lode_post from a further thread; every post arrives once, in order, and
+ * nothing leaks (run under make asan). When net lands, each runtime also
+ * runs a TCP server and a client talking to it: add it to SCRIPT.
  */
 #include "check.h"
 
@@ -14,23 +14,33 @@
 #define RUNTIMES 4
 #define POSTS 50000
 
-/* The script each runtime runs. A TCP echo through require('net') goes
- * here once net is on main: a server on 127.0.0.1 port 0 and a client
- * that writes, reads back and closes both, counted in `done`. */
+/* The script each runtime runs: timers, immediates, and a UDP socket
+ * sending datagrams to itself on 127.0.0.1. A TCP server and client go
+ * here too once net is on main (the same shape: listen on port 0, connect,
+ * echo, close both, count it in `done`). */
 static const char SCRIPT[] =
-  "ticks, imm, done = 0, 0, 0\n"
+  "ticks, imm, done, got = 0, 0, 0, 0\n"
   "local iv\n"
   "iv = setInterval(function()\n"
   "  ticks = ticks + 1\n"
   "  setImmediate(function() imm = imm + 1 end)\n"
   "  if ticks == 30 then clearInterval(iv); done = done + 1 end\n"
-  "end, 1)\n";
+  "end, 1)\n"
+  "local udp = require('dgram').createSocket('udp4')\n"
+  "udp:on('message', function(msg)\n"
+  "  got = got + 1\n"
+  "  if got == 20 then udp:close(); done = done + 1 end\n"
+  "end)\n"
+  "udp:bind(0, '127.0.0.1', function()\n"
+  "  local port = udp:address().port\n"
+  "  for i = 1, 20 do udp:send('datagram ' .. i, port, '127.0.0.1') end\n"
+  "end)\n";
 
 typedef struct worker {
   lode_runtime *rt;
   pthread_t thread, poster;
   int received, out_of_order;
-  double ticks, imm, done;
+  double ticks, imm, done, got;
   int st;
 } worker;
 
@@ -64,6 +74,7 @@ static void *run_worker(void *arg) {
   w->ticks = global_number(w->rt, "ticks");
   w->imm = global_number(w->rt, "imm");
   w->done = global_number(w->rt, "done");
+  w->got = global_number(w->rt, "got");
   lode_free(w->rt);
   return NULL;
 }
@@ -78,7 +89,8 @@ int main(void) {
     CHECK(w[i].st == LODE_OK);
     CHECK(w[i].ticks == 30);
     CHECK(w[i].imm == 30);
-    CHECK(w[i].done == 1);
+    CHECK(w[i].got == 20);
+    CHECK(w[i].done == 2);
     CHECK(w[i].received == POSTS);
     CHECK(w[i].out_of_order == 0);
   }
