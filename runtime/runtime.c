@@ -192,7 +192,7 @@ static void on_wake_closed(uv_handle_t *h) {
 
 int lode_post(lode_runtime *rt, void (*fn)(lode_runtime *rt, void *data), void *data) {
   int r = LODE_EMISUSE;
-  if (!rt || !fn || !rt->wake_ready) return LODE_EMISUSE;
+  if (!rt || !fn) return LODE_EMISUSE;
   uv_mutex_lock(&rt->lock);
   if (!rt->post_closed) {
     if (rt->nposts == rt->cap) {
@@ -219,7 +219,7 @@ int lode_post(lode_runtime *rt, void (*fn)(lode_runtime *rt, void *data), void *
 
 int lode_stop(lode_runtime *rt) {
   int r = LODE_EMISUSE;
-  if (!rt || !rt->wake_ready) return LODE_EMISUSE;
+  if (!rt) return LODE_EMISUSE;
   uv_mutex_lock(&rt->lock);
   if (!rt->post_closed) {
     rt->stop_asked = 1;

@@ -54,6 +54,17 @@ static void push_reduced(lua_State *L, int lib, const char *name, const char *co
   lua_setmetatable(L, -2);
 }
 
+/* Replaces the library `name` with its reduced self, as a global and in
+ * package.loaded. */
+static void reduce(lua_State *L, int g, int loaded, const char *name, const char *const *keep) {
+  lua_getfield(L, g, name);
+  push_reduced(L, -1, name, keep);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, g, name);
+  lua_setfield(L, loaded, name);
+  lua_pop(L, 1);
+}
+
 /* Loads Lua source only: LuaJIT's bytecode loader trusts its input, and a
  * crafted chunk can read and write any memory. */
 static int load_text(lua_State *L, const char *s, size_t len, const char *name) {
@@ -147,7 +158,6 @@ void lode__sandbox_c(lode_runtime *rt) {
   lua_State *L = rt->L;
   const char *const *p;
   int g, ienv, pkg, loaded;
-  (void)rt;
   lua_pushvalue(L, LUA_GLOBALSINDEX);
   g = lua_gettop(L);
 
@@ -201,18 +211,8 @@ void lode__sandbox_c(lode_runtime *rt) {
   lua_getfield(L, g, "collectgarbage");
   lua_pushcclosure(L, l_collectgarbage, 1);
   lua_setfield(L, g, "collectgarbage");
-  lua_getfield(L, g, "os");
-  push_reduced(L, -1, "os", os_keep);
-  lua_pushvalue(L, -1);
-  lua_setfield(L, g, "os");
-  lua_setfield(L, loaded, "os");
-  lua_pop(L, 1);
-  lua_getfield(L, g, "debug");
-  push_reduced(L, -1, "debug", debug_keep);
-  lua_pushvalue(L, -1);
-  lua_setfield(L, g, "debug");
-  lua_setfield(L, loaded, "debug");
-  lua_pop(L, 1);
+  reduce(L, g, loaded, "os", os_keep);
+  reduce(L, g, loaded, "debug", debug_keep);
   for (p = denied_libs; *p; p++) {
     push_reduced(L, g, *p, NULL);
     lua_setfield(L, g, *p);

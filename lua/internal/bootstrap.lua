@@ -101,6 +101,9 @@ if options.sandbox then
     end
   end
   process.env = {}
+  -- Module objects (require.main, require.cache's) would hand out Module
+  -- itself, whose runMain runs any file.
+  module.__metatable = false
   for _, name in ipairs({ 'chdir', 'kill', 'umask', 'dlopen', 'binding', '_linkedBinding',
       'setuid', 'setgid', 'seteuid', 'setegid', 'setgroups', 'initgroups' }) do
     process[name] = denied('process.' .. name)

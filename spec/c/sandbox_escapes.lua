@@ -114,6 +114,7 @@ end
 refused('getfenv', DENIED, getfenv, 1)
 refused('setfenv', DENIED, setfenv, 1, {})
 check("strings' metatable is hidden", getmetatable('') == false)
+check("module objects' metatable is hidden", getmetatable(module) == false)
 
 -- The collector: counting and collecting, not stopping.
 refused("collectgarbage('stop')", DENIED, collectgarbage, 'stop')
