@@ -570,7 +570,6 @@ int lode_close(lode_runtime *rt) {
   lode__handle_close_all(rt);
   while (rt->handles || rt->reqs) uv_run(rt->loop, UV_RUN_ONCE);
   while (rt->wake_ready) uv_run(rt->loop, UV_RUN_NOWAIT);
-  uv_mutex_destroy(&rt->lock);
   if (rt->L) {
     lua_setallocf(rt->L, rt->allocf, rt->allocud);
     lua_close(rt->L);
@@ -590,6 +589,9 @@ int lode_close(lode_runtime *rt) {
 void lode_free(lode_runtime *rt) {
   if (!rt || rt->depth > 0) return;
   lode_close(rt);
+  /* Kept until here: lode_post and lode_stop take it to learn the
+   * runtime is closed. */
+  uv_mutex_destroy(&rt->lock);
   free(rt->posts);
   free(rt->spare);
   free_strv(rt->sandbox_paths);
