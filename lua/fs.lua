@@ -261,6 +261,7 @@ both('open', 'open', 'open', 1, argOpen, true)
 local statfn, statloop, statarr = uv.statfn()
 local fastStat = ffi.cast('int (*)(void *, const char *, int, int, double *)', statfn)
 local S = ffi.cast('double *', statarr)
+statloop = ffi.cast('void *', statloop)
 
 local Stats = {}
 Stats.__index = Stats
