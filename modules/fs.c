@@ -28,8 +28,12 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* From this size on, readFile reads into an anonymous mapping. */
+#define BIG_FILE (1u << 20)
 
 #define DIR_MT "lode.fsdir"
 /* fs_poll and fs_event handles share one metatable: their methods only
@@ -641,6 +645,7 @@ typedef struct {
   int fd, flags;
   char *data;
   size_t len;
+  size_t mapped; /* data is an anonymous mapping of this size, or 0 */
   int err;    /* a libuv status; 0 when all went well */
   int syscall;
 } readjob;
@@ -666,12 +671,52 @@ static void read_all(readjob *j, int fd) {
     return;
   }
   cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
+  if (cap >= BIG_FILE) {
+    /* A big file goes into a mapping faulted in by the kernel in one go,
+     * which costs a fraction of faulting each page on first write. */
+    void *m = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (m != MAP_FAILED) {
+      size_t n = 0;
+      for (;;) {
+        ssize_t r = read(fd, (char *)m + n, cap - n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+          munmap(m, cap);
+          j->err = uv_translate_sys_error(errno);
+          j->syscall = SYS_READ;
+          return;
+        }
+        if (r == 0) break;
+        n += (size_t)r;
+        if (n == cap) break;
+      }
+      if (n < cap) {
+        j->data = (char *)m;
+        j->len = n;
+        j->mapped = cap;
+        return;
+      }
+      /* The file grew past its size: go on in a malloc'ed block. */
+      buf = (char *)malloc(cap * 2);
+      if (buf) memcpy(buf, m, n);
+      munmap(m, cap);
+      if (!buf) {
+        j->err = UV_ENOMEM;
+        j->syscall = SYS_READ;
+        return;
+      }
+      len = n;
+      cap *= 2;
+      goto rest;
+    }
+  }
   buf = (char *)malloc(cap);
   if (!buf) {
     j->err = UV_ENOMEM;
     j->syscall = SYS_READ;
     return;
   }
+rest:
   for (;;) {
     ssize_t n;
     if (len == cap) {
@@ -700,6 +745,12 @@ static void read_all(readjob *j, int fd) {
   j->len = len;
 }
 
+static void readjob_free(readjob *j) {
+  if (j->mapped) munmap(j->data, j->mapped);
+  else free(j->data);
+  j->data = NULL;
+}
+
 static void readjob_run(readjob *j) {
   int fd = j->fd;
   if (j->path) {
@@ -713,8 +764,7 @@ static void readjob_run(readjob *j) {
   }
   read_all(j, fd);
   if (j->path && close(fd) != 0 && !j->err) {
-    free(j->data);
-    j->data = NULL;
+    readjob_free(j);
     j->err = uv_translate_sys_error(errno);
     j->syscall = SYS_CLOSE;
   }
@@ -755,12 +805,12 @@ static void readjob_done(uv_work_t *w, int status) {
       lua_remove(L, -3);
       n = 2;
     }
-    free(j->data);
+    readjob_free(j);
     free(j->path);
     lode__req_call(r, n);
     return;
   }
-  free(j->data);
+  readjob_free(j);
   free(j->path);
   lode__req_free(r);
 }
@@ -781,7 +831,7 @@ static int l_readfile(lua_State *L) {
     sj.flags = flags;
     readjob_run(&sj);
     st = readjob_push(L, &sj);
-    free(sj.data);
+    readjob_free(&sj);
     return st;
   }
   r = lode__req_new(L, 3, "fs", sizeof(readjob));
