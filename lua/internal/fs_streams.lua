@@ -9,6 +9,7 @@ local ticks = require('internal/ticks')
 local stream = require('stream')
 local instanceof = require('internal/class').instanceof
 local uv = binding('fs')
+local Buffer = require('buffer').Buffer
 
 local type, error, min = type, error, math.min
 local nextTick = ticks.nextTick
@@ -123,11 +124,14 @@ return function(fs, h)
 
   function ReadStream:_construct(cb)
     checkThis(self, ReadStream)
+    errors.checkFunction(cb, 'cb')
     open(self, cb)
   end
 
   function ReadStream:_read(n)
     checkThis(self, ReadStream)
+    errors.checkNumber(n, 'size')
+    if self.fd == nil then return end
     local want = n
     local last = self['end']
     if last ~= nil then
@@ -162,6 +166,7 @@ return function(fs, h)
 
   function ReadStream:_destroy(err, cb)
     checkThis(self, ReadStream)
+    errors.checkFunction(cb, 'cb')
     destroyWhenIdle(self, err, cb)
   end
 
@@ -186,6 +191,7 @@ return function(fs, h)
 
   function WriteStream:_construct(cb)
     checkThis(self, WriteStream)
+    errors.checkFunction(cb, 'cb')
     open(self, cb)
   end
 
@@ -220,7 +226,6 @@ return function(fs, h)
     end
   end
 
-  local Buffer = require('buffer').Buffer
   local function bytes(chunk, enc)
     if type(chunk) == 'string' and enc ~= nil and enc ~= 'utf8' and enc ~= 'utf-8' and enc ~= 'buffer' then
       return Buffer.from(chunk, enc)
@@ -228,14 +233,28 @@ return function(fs, h)
     return chunk
   end
 
+  local function checkChunk(chunk)
+    if type(chunk) ~= 'string' and not Buffer.isBuffer(chunk) then
+      error(errors.ERR_INVALID_ARG_TYPE('chunk', 'of type string or an instance of Buffer', chunk), 0)
+    end
+  end
+
   function WriteStream:_write(chunk, enc, cb)
     checkThis(self, WriteStream)
+    checkChunk(chunk)
+    errors.checkFunction(cb, 'cb')
     chunk = bytes(chunk, enc)
     writeList(self, { chunk }, #chunk, cb)
   end
 
   function WriteStream:_writev(chunks, cb)
     checkThis(self, WriteStream)
+    errors.checkTable(chunks, 'chunks')
+    errors.checkFunction(cb, 'cb')
+    for i = 1, #chunks do
+      if type(chunks[i]) ~= 'table' then errors.checkTable(chunks[i], 'chunks[' .. i .. ']') end
+      checkChunk(chunks[i].chunk)
+    end
     local list, total = {}, 0
     for i = 1, #chunks do
       local c = bytes(chunks[i].chunk, chunks[i].encoding)
@@ -247,6 +266,7 @@ return function(fs, h)
 
   function WriteStream:_destroy(err, cb)
     checkThis(self, WriteStream)
+    errors.checkFunction(cb, 'cb')
     destroyWhenIdle(self, err, cb)
   end
 
