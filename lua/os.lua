@@ -79,12 +79,12 @@ function M.tmpdir()
 end
 
 function M.userInfo(opts)
-  if opts ~= nil and type(opts) ~= 'table' then
+  if type(opts) ~= 'nil' and type(opts) ~= 'table' then
     error(errors.ERR_INVALID_ARG_TYPE('options', 'of type object', opts), 0)
   end
   local u, e = uv.userInfo()
   u = get(u, e, 'uv_os_get_passwd')
-  if opts and opts.encoding == 'buffer' then
+  if type(opts) == 'table' and opts.encoding == 'buffer' then
     local Buffer = require('buffer').Buffer
     u.username, u.homedir = Buffer.from(u.username), Buffer.from(u.homedir)
     if u.shell then u.shell = Buffer.from(u.shell) end
