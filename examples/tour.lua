@@ -53,6 +53,18 @@ fs.readFile(tmp .. '/note.txt', 'utf8', function(err, text)
   fs.rmSync(tmp, { recursive = true })
 end)
 
+-- dgram: a datagram to ourselves over loopback.
+do
+  local dgram = require('dgram')
+  local sock = dgram.createSocket('udp4')
+  sock:on('message', function(msg, rinfo)
+    check(msg == 'ping', 'dgram message')
+    console.log('dgram:   "%s" from %s:%d (%d bytes)', msg, rinfo.address, rinfo.port, rinfo.size)
+    sock:close()
+  end)
+  sock:bind(0, '127.0.0.1', function() sock:send('ping', sock:address().port, '127.0.0.1') end)
+end
+
 -- The event loop: nextTick, then immediates, then timers, as in Node.
 local order = {}
 setTimeout(function() order[#order + 1] = 'timeout' end, 0)

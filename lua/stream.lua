@@ -1588,6 +1588,13 @@ for k, v in pairs(Writable) do
   end
 end
 Duplex.pipe = Readable.pipe
+
+-- A Duplex is also a Writable, as `duplex instanceof Writable` is true in
+-- Node (Symbol.hasInstance there), though its class chain runs through
+-- Readable only.
+function Duplex:instanceof(cls)
+  return cls == Writable or instanceof(self, cls)
+end
 Duplex['end'] = Writable.finish
 
 function Duplex:initialize(opts)
