@@ -368,6 +368,22 @@ local function notBuffer(v)
   raise(errors.ERR_INVALID_ARG_TYPE('buffer', 'an instance of Buffer, TypedArray, or DataView', v))
 end
 
+-- offset (1-based, default 1) and length (default: the rest) checked
+-- against a Buffer of blen bytes.
+local function span(blen, offset, length)
+  if offset == nil then offset = 1 end
+  errors.checkInteger(offset, 'offset')
+  if offset < 1 or offset > blen + 1 then
+    raise(errors.ERR_OUT_OF_RANGE('offset', format('>= 1 && <= %d', blen + 1), offset))
+  end
+  if length == nil then length = blen - offset + 1 end
+  errors.checkInteger(length, 'length')
+  if length < 0 or length > blen - offset + 1 then
+    raise(errors.ERR_OUT_OF_RANGE('length', format('>= 0 && <= %d', blen - offset + 1), length))
+  end
+  return offset, length
+end
+
 -- The read arguments after fd, in any of Node's shapes, checked: returns
 -- buffer, offset (1-based), length, position.
 local function readArgs(buffer, offset, length, position)
@@ -380,17 +396,7 @@ local function readArgs(buffer, offset, length, position)
     offset, length, position = o.offset, o.length, o.position
   end
   if not istype(BufT, buffer) then notBuffer(buffer) end
-  local blen = #buffer
-  if offset == nil then offset = 1 end
-  errors.checkInteger(offset, 'offset')
-  if offset < 1 or offset > blen + 1 then
-    raise(errors.ERR_OUT_OF_RANGE('offset', format('>= 1 && <= %d', blen + 1), offset))
-  end
-  if length == nil then length = blen - offset + 1 end
-  errors.checkInteger(length, 'length')
-  if length < 0 or length > blen - offset + 1 then
-    raise(errors.ERR_OUT_OF_RANGE('length', format('>= 0 && <= %d', blen - offset + 1), length))
-  end
+  offset, length = span(#buffer, offset, length)
   if position == nil then position = -1 end
   if type(position) == 'cdata' then position = tonumber(position) end
   errors.checkInteger(position, 'position', -1)
@@ -451,17 +457,7 @@ local function writeArgs(data, a, b, c)
     local o = offset
     offset, length, position = o.offset, o.length, o.position
   end
-  local blen = #data
-  if offset == nil then offset = 1 end
-  errors.checkInteger(offset, 'offset')
-  if offset < 1 or offset > blen + 1 then
-    raise(errors.ERR_OUT_OF_RANGE('offset', format('>= 1 && <= %d', blen + 1), offset))
-  end
-  if length == nil then length = blen - offset + 1 end
-  errors.checkInteger(length, 'length')
-  if length < 0 or length > blen - offset + 1 then
-    raise(errors.ERR_OUT_OF_RANGE('length', format('>= 0 && <= %d', blen - offset + 1), length))
-  end
+  offset, length = span(#data, offset, length)
   if position == nil then position = -1 end
   errors.checkInteger(position, 'position', -1)
   return data, offset - 1, length, position
