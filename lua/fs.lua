@@ -641,27 +641,19 @@ local function writeFileArgs(file, data, opts, defFlag)
   return file, dataOf(data, o.encoding), flagsOf(o.flag, defFlag), modeOf(o.mode, 438)
 end
 
-function fs.writeFile(file, data, opts, cb)
-  if cb == nil then cb = opts opts = nil end
-  checkCb(cb)
-  local f, d, flags, mode = writeFileArgs(file, data, opts, FLAGS.w)
-  runAsync(cb, writeFileWalk, f, d, flags, mode)
+-- writeFile and appendFile differ only in their default flag.
+local function writers(defFlag)
+  return function(file, data, opts, cb)
+    if cb == nil then cb = opts opts = nil end
+    checkCb(cb)
+    local f, d, flags, mode = writeFileArgs(file, data, opts, defFlag)
+    runAsync(function(err) cb(err) end, writeFileWalk, f, d, flags, mode)
+  end, function(file, data, opts)
+    writeFileWalk(syncOp, writeFileArgs(file, data, opts, defFlag))
+  end
 end
-
-function fs.writeFileSync(file, data, opts)
-  writeFileWalk(syncOp, writeFileArgs(file, data, opts, FLAGS.w))
-end
-
-function fs.appendFile(file, data, opts, cb)
-  if cb == nil then cb = opts opts = nil end
-  checkCb(cb)
-  local f, d, flags, mode = writeFileArgs(file, data, opts, FLAGS.a)
-  runAsync(cb, writeFileWalk, f, d, flags, mode)
-end
-
-function fs.appendFileSync(file, data, opts)
-  writeFileWalk(syncOp, writeFileArgs(file, data, opts, FLAGS.a))
-end
+fs.writeFile, fs.writeFileSync = writers(FLAGS.w)
+fs.appendFile, fs.appendFileSync = writers(FLAGS.a)
 
 -- readFile ------------------------------------------------------------------------
 
