@@ -283,9 +283,9 @@ Stats.isSocket = kindIs(K.S_IFSOCK)
 Stats.isBlockDevice = kindIs(K.S_IFBLK)
 Stats.isCharacterDevice = kindIs(K.S_IFCHR)
 
--- The stat at S[o .. o+13] as a Stats. atime, mtime, ctime and birthtime
+-- The stat at S[o .. o+13] of an array of doubles as a Stats. atime, mtime, ctime and birthtime
 -- are the same milliseconds as the *Ms fields (Lua has no Date).
-local function makeStats(o)
+local function makeStatsAt(S, o)
   local at, mt, ct, bt = S[o + 10], S[o + 11], S[o + 12], S[o + 13]
   return setmetatable({
     dev = S[o], mode = S[o + 1], nlink = S[o + 2], uid = S[o + 3], gid = S[o + 4],
@@ -294,6 +294,8 @@ local function makeStats(o)
     atime = at, mtime = mt, ctime = ct, birthtime = bt,
   }, Stats)
 end
+
+local function makeStats(o) return makeStatsAt(S, o) end
 
 local function statDone(cb, syscall, p)
   return function(e)
@@ -311,9 +313,84 @@ local function statAsync(name, syscall, check)
     started(ok, e, cb, syscall, type(p) == 'string' and p or nil)
   end
 end
-fs.stat = statAsync('stat', 'stat', checkPath)
-fs.lstat = statAsync('lstat', 'lstat', checkPath)
 fs.fstat = statAsync('fstat', 'fstat', checkFd)
+
+-- stat and lstat by path are batched: those issued in one tick go to the
+-- thread pool as jobs of up to BATCH paths each (binding's statbatch), so
+-- 20,000 stats issued at once cost 160 hand-offs to a thread, not 20,000.
+-- The callbacks of a batch run in order; when one raises, the rest run on
+-- the next tick and the error goes on to uncaughtException.
+local BATCH = 128
+local ROW = 15
+local batches = { [0] = { paths = {}, cbs = {}, n = 0 }, [1] = { paths = {}, cbs = {}, n = 0 } }
+local flushQueued = false
+
+local function deliver(b)
+  local cbs, res, errs = b.cbs, b.res, b.errs
+  while b.i <= b.n do
+    local i = b.i
+    b.i = i + 1
+    if errs[i] then cbs[i](res[i]) else cbs[i](nil, res[i]) end
+  end
+end
+
+local function deliverSafely(b)
+  local ok, err = pcall(deliver, b)
+  if not ok then
+    nextTick(deliverSafely, b)
+    error(err, 0)
+  end
+end
+
+local function submit(kind)
+  local q = batches[kind]
+  if q.n == 0 then return end
+  local paths, cbs, n = q.paths, q.cbs, q.n
+  batches[kind] = { paths = {}, cbs = {}, n = 0 }
+  local syscall = kind == 1 and 'lstat' or 'stat'
+  local ok, e = uv.statbatch(paths, kind == 1, function(rows, count)
+    local R = ffi.cast('double *', rows)
+    local res, errs = {}, {}
+    for i = 1, count do
+      local o = (i - 1) * ROW
+      local st = R[o]
+      if st == 0 then
+        res[i] = makeStatsAt(R, o + 1)
+      else
+        res[i], errs[i] = uvErr(st, syscall, paths[i]), true
+      end
+    end
+    deliverSafely({ cbs = cbs, res = res, errs = errs, i = 1, n = count })
+  end)
+  if not ok then
+    for i = 1, n do nextTick(cbs[i], uvErr(e, syscall, paths[i])) end
+  end
+end
+
+local function flush()
+  flushQueued = false
+  submit(0)
+  submit(1)
+end
+
+local function batchedStat(kind)
+  return function(p, opts, cb)
+    if cb == nil then cb = opts end
+    checkCb(cb)
+    p = checkPath(p)
+    local q = batches[kind]
+    local n = q.n + 1
+    q.paths[n], q.cbs[n], q.n = p, cb, n
+    if n == BATCH then
+      submit(kind)
+    elseif not flushQueued then
+      flushQueued = true
+      nextTick(flush)
+    end
+  end
+end
+fs.stat = batchedStat(0)
+fs.lstat = batchedStat(1)
 
 local function statSyncOf(kind, syscall)
   return function(p, opts)

@@ -885,6 +885,111 @@ static int l_readfile(lua_State *L) {
   return 1;
 }
 
+/* statbatch(paths, kind, cb): many stats (kind 0) or lstats (1) as one
+ * thread-pool job, so that stats issued together cost one hand-off to a
+ * thread instead of one each. cb(results, n) gets a pointer to n rows of
+ * 1 + NSTAT doubles (a status, then the stat), valid only during the
+ * call; the job frees it after. */
+typedef struct {
+  uv_work_t work;
+  int kind, n;
+  char **paths;
+  double *rows;
+} statjob;
+
+static void statjob_work(uv_work_t *w) {
+  statjob *j = (statjob *)(void *)w;
+  int i;
+  for (i = 0; i < j->n; i++) {
+    double *row = j->rows + (size_t)i * (1 + NSTAT);
+    uv_fs_t req;
+    int st = j->kind ? uv_fs_lstat(NULL, &req, j->paths[i], NULL)
+                     : uv_fs_stat(NULL, &req, j->paths[i], NULL);
+    row[0] = st;
+    if (st == 0) put_stat(row + 1, &req.statbuf);
+    uv_fs_req_cleanup(&req);
+  }
+}
+
+static void statjob_free(statjob *j) {
+  int i;
+  for (i = 0; i < j->n; i++) free(j->paths[i]);
+  free(j->paths);
+  free(j->rows);
+}
+
+static void statjob_done(uv_work_t *w, int status) {
+  statjob *j = (statjob *)(void *)w;
+  lode__req *r = lode__req_of(w);
+  lua_State *L = lode__req_push_cb(r);
+  int i;
+  if (status < 0)
+    for (i = 0; i < j->n; i++) j->rows[(size_t)i * (1 + NSTAT)] = status;
+  if (!L) {
+    statjob_free(j);
+    lode__req_free(r);
+    return;
+  }
+  lua_pushlightuserdata(L, j->rows);
+  lua_pushinteger(L, j->n);
+  /* The rows must outlive the callback, so the request is freed by hand:
+   * lode__req_call would free it before calling. */
+  {
+    double *rows = j->rows;
+    j->rows = NULL;
+    statjob_free(j);
+    lode__req_call(r, 2);
+    free(rows);
+  }
+}
+
+static int l_statbatch(lua_State *L) {
+  int i, n, st, kind;
+  statjob *j;
+  lode__req *r;
+  need(L, 1, LUA_TTABLE);
+  kind = lua_toboolean(L, 2);
+  need(L, 3, LUA_TFUNCTION);
+  n = (int)lua_objlen(L, 1);
+  if (n <= 0) return lode__argerror(L, "ERR_OUT_OF_RANGE", "statbatch takes at least one path");
+  for (i = 1; i <= n; i++) {
+    lua_rawgeti(L, 1, i);
+    (void)check_path(L, -1);
+    lua_pop(L, 1);
+  }
+  r = lode__req_new(L, 3, "fs", sizeof(statjob));
+  j = LODE__REQ(r, statjob);
+  j->work.data = r;
+  j->kind = kind;
+  j->paths = (char **)calloc((size_t)n, sizeof(char *));
+  j->rows = (double *)malloc(sizeof(double) * (1 + NSTAT) * (size_t)n);
+  if (!j->paths || !j->rows) {
+    free(j->paths);
+    free(j->rows);
+    lode__req_free(r);
+    return lode__uverr(L, UV_ENOMEM);
+  }
+  for (i = 0; i < n; i++) {
+    lua_rawgeti(L, 1, i + 1);
+    j->paths[i] = lode__strdup(lua_tostring(L, -1));
+    lua_pop(L, 1);
+    if (!j->paths[i]) {
+      j->n = i;
+      statjob_free(j);
+      lode__req_free(r);
+      return lode__uverr(L, UV_ENOMEM);
+    }
+  }
+  j->n = n;
+  if ((st = uv_queue_work(lode__rt(L)->loop, &j->work, statjob_work, statjob_done)) != 0) {
+    statjob_free(j);
+    lode__req_free(r);
+    return lode__uverr(L, st);
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 /* Watchers. */
 
 typedef struct {
@@ -1097,6 +1202,7 @@ static const luaL_Reg funcs[] = {
   {"opendir", l_opendir},
   {"readfile", l_readfile},
   {"statfn", l_statfn},
+  {"statbatch", l_statbatch},
   {"poll", l_poll},
   {"event", l_event},
   {"kind", l_kind},

@@ -196,6 +196,35 @@ t.test('stat, lstat, fstat give Stats', function(done)
   end))
 end)
 
+t.test('many stats at once: every callback, in order, errors among them', function(done)
+  local n, got = 300, {}
+  for i = 1, n do
+    local p = i % 3 == 0 and P('none') or P('st')
+    fs.stat(p, function(err, st)
+      got[#got + 1] = i
+      if i % 3 == 0 then t.eq(err.code, 'ENOENT') else t.eq(st.size, 5) end
+      if #got == n then
+        for k = 1, n do t.eq(got[k], k) end
+        done()
+      end
+    end)
+  end
+end)
+
+t.test('a stat callback that raises does not lose the others', function(done)
+  local seen = 0
+  local function onErr(e)
+    t.eq(e, 'boom')
+  end
+  process:once('uncaughtException', onErr)
+  fs.stat(P('st'), function() seen = seen + 1 error('boom', 0) end)
+  fs.stat(P('st'), function()
+    seen = seen + 1
+    t.eq(seen, 2)
+    done()
+  end)
+end)
+
 t.test('statfs', function(done)
   local s = fs.statfsSync(dir)
   t.ok(s.bsize > 0 and s.blocks > 0)
