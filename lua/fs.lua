@@ -24,11 +24,10 @@ local Buffer = require('buffer').Buffer
 local pathmod = require('path')
 local uv = binding('fs')
 
-local type, error, select, unpack, tostring, setmetatable, getmetatable =
-  type, error, select, unpack, tostring, setmetatable, getmetatable
-local find, sub, format = string.find, string.sub, string.format
+local type, error, select, unpack, setmetatable, getmetatable =
+  type, error, select, unpack, setmetatable, getmetatable
+local find, format = string.find, string.format
 local band, bor = bit.band, bit.bor
-local floor = math.floor
 local istype = ffi.istype
 local co_create, co_resume, co_yield, co_running = coroutine.create, coroutine.resume, coroutine.yield, coroutine.running
 local nextTick = ticks.nextTick
@@ -793,7 +792,6 @@ local function mkdirWalk(op, p, mode, recursive)
       if st and band(S[1], S_IFMT) == K.S_IFDIR then return nil end
       raise(uvErr(dir == p and -17 or -20, 'mkdir', p))
     end
-    if e == -20 then raise(uvErr(e, 'mkdir', p)) end
     raise(uvErr(e, 'mkdir', p))
   end
   return make(p)
