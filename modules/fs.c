@@ -45,7 +45,16 @@
 #define NSTAT 14
 typedef struct {
   double v[2 * NSTAT];
+  /* The mapping of the last big readFile, kept for the next one so that
+   * reading a big file again costs no page faults (MADV_FREE lets the
+   * kernel take its pages back under pressure). Owned by this userdata,
+   * lent to one readFile job at a time, unmapped by __gc. */
+  char *spare;
+  size_t sparecap;
 } statbuf;
+
+/* The largest mapping kept as spare. */
+#define SPARE_MAX ((size_t)256 << 20)
 
 /* An async fs request: the uv_fs_t, and where its stat goes. */
 typedef struct {
@@ -679,6 +688,9 @@ typedef struct {
   char *data;
   size_t len;
   size_t mapped; /* data is an anonymous mapping of this size, or 0 */
+  statbuf *state; /* where the spare mapping comes from and goes back */
+  char *spare;    /* the spare lent to this job (NULL once used) */
+  size_t sparecap;
   int err;    /* a libuv status; 0 when all went well */
   int syscall;
 } readjob;
@@ -707,14 +719,22 @@ static void read_all(readjob *j, int fd) {
   if (cap >= BIG_FILE) {
     /* A big file goes into a mapping faulted in by the kernel in one go,
      * which costs a fraction of faulting each page on first write. */
-    void *m = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    void *m;
+    size_t mcap = cap;
+    if (j->spare && j->sparecap >= cap) {
+      m = j->spare;
+      mcap = j->sparecap;
+      j->spare = NULL;
+    } else {
+      m = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    }
     if (m != MAP_FAILED) {
       size_t n = 0;
       for (;;) {
         ssize_t r = read(fd, (char *)m + n, cap - n);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) {
-          munmap(m, cap);
+          munmap(m, mcap);
           j->err = uv_translate_sys_error(errno);
           j->syscall = SYS_READ;
           return;
@@ -726,13 +746,13 @@ static void read_all(readjob *j, int fd) {
       if (n < cap) {
         j->data = (char *)m;
         j->len = n;
-        j->mapped = cap;
+        j->mapped = mcap;
         return;
       }
       /* The file grew past its size: go on in a malloc'ed block. */
       buf = (char *)malloc(cap * 2);
       if (buf) memcpy(buf, m, n);
-      munmap(m, cap);
+      munmap(m, mcap);
       if (!buf) {
         j->err = UV_ENOMEM;
         j->syscall = SYS_READ;
@@ -778,10 +798,33 @@ rest:
   j->len = len;
 }
 
+/* Gives a mapping back to the state as its spare, or unmaps it. */
+static void give_back(statbuf *s, char *m, size_t cap) {
+  if (!m) return;
+  if (s && !s->spare && cap <= SPARE_MAX && madvise(m, cap, MADV_FREE) == 0) {
+    s->spare = m;
+    s->sparecap = cap;
+  } else {
+    munmap(m, cap);
+  }
+}
+
+/* Frees what a finished job holds; runs in the loop thread. */
 static void readjob_free(readjob *j) {
-  if (j->mapped) munmap(j->data, j->mapped);
+  if (j->mapped) give_back(j->state, j->data, j->mapped);
   else free(j->data);
-  j->data = NULL;
+  give_back(j->state, j->spare, j->sparecap);
+  j->data = j->spare = NULL;
+  j->mapped = 0;
+}
+
+/* Lends the state's spare mapping to a job about to run. */
+static void lend_spare(lua_State *L, readjob *j) {
+  statbuf *s = (statbuf *)lua_touserdata(L, lua_upvalueindex(1));
+  j->state = s;
+  j->spare = s->spare;
+  j->sparecap = s->sparecap;
+  s->spare = NULL;
 }
 
 static void readjob_run(readjob *j) {
@@ -862,6 +905,7 @@ static int l_readfile(lua_State *L) {
     sj.path = (char *)path;
     sj.fd = fd;
     sj.flags = flags;
+    lend_spare(L, &sj);
     readjob_run(&sj);
     st = readjob_push(L, &sj);
     readjob_free(&sj);
@@ -872,11 +916,14 @@ static int l_readfile(lua_State *L) {
   j->work.data = r;
   j->fd = fd;
   j->flags = flags;
+  lend_spare(L, j);
   if (path && !(j->path = lode__strdup(path))) {
+    readjob_free(j);
     lode__req_free(r);
     return lode__uverr(L, UV_ENOMEM);
   }
   if ((st = uv_queue_work(lode__rt(L)->loop, &j->work, readjob_work, readjob_done)) != 0) {
+    readjob_free(j);
     free(j->path);
     lode__req_free(r);
     return lode__uverr(L, st);
@@ -1222,12 +1269,24 @@ static const luaL_Reg watcher_methods[] = {
   {NULL, NULL},
 };
 
+/* The state's __gc: the spare mapping goes with it. */
+static int l_state_gc(lua_State *L) {
+  statbuf *s = (statbuf *)lua_touserdata(L, 1);
+  if (s && s->spare) munmap(s->spare, s->sparecap);
+  if (s) s->spare = NULL;
+  return 0;
+}
+
 int luaopen_lode_fs(lua_State *L) {
   statbuf *s;
   lode__handle_meta(L, WATCH_MT, watcher_methods);
   lua_newtable(L);
   s = (statbuf *)lua_newuserdata(L, sizeof(statbuf));
   memset(s, 0, sizeof *s);
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, l_state_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
   /* Every function, Dir methods too, has the stat array as upvalue 1. */
   luaL_newmetatable(L, DIR_MT);
   lua_newtable(L);
