@@ -214,7 +214,7 @@ t.test('stat, lstat, fstat give Stats', function(done)
   end))
 end)
 
-t.test('many stats at once: every callback, in order, errors among them', function(done)
+t.test('many stats at once: every callback once, errors among them', function(done)
   local n, got = 300, {}
   for i = 1, n do
     local p = i % 3 == 0 and P('none') or P('st')
@@ -222,6 +222,8 @@ t.test('many stats at once: every callback, in order, errors among them', functi
       got[#got + 1] = i
       if i % 3 == 0 then t.eq(err.code, 'ENOENT') else t.eq(st.size, 5) end
       if #got == n then
+        -- Each once; batches finish in any order, as thread-pool jobs do.
+        table.sort(got)
         for k = 1, n do t.eq(got[k], k) end
         done()
       end
