@@ -50,6 +50,7 @@ local UNREF = 16384     -- unref() before the handle existed
 local NO_DELAY = 32768
 local READABLE_OFF = 65536
 local WRITABLE_OFF = 131072
+local ERRORED = 262144  -- destroyed with an error: 'close' says so
 
 local function has(s, f) return band(s._f, f) ~= 0 end
 local function set(s, f) s._f = bor(s._f, f) end
@@ -128,6 +129,12 @@ end
 local Socket = EventEmitter:extend('Socket')
 local getters = {}
 
+-- The server of each accepted socket. Kept here and not on the socket: an
+-- idle socket then has four fields (_f, _handle, _events, _eventsOrder),
+-- which fit a hash part of four slots instead of eight.
+local serverOf = setmetatable({}, { __mode = 'k' })
+function getters.server(s) return serverOf[s] end
+
 -- Fields are read through getters (remoteAddress, bytesRead, ...) after
 -- the methods: a method lookup costs one table read, as before.
 function Socket.__index(t, k)
@@ -138,14 +145,11 @@ function Socket.__index(t, k)
   return nil
 end
 
-local onread, onwrite, onclose
-
--- The handle's callbacks are the socket's own (one closure each, made
--- once), so C finds them in the handle's environment.
+-- The socket owns its handle: C calls its methods _onread, _onwrite and
+-- _onclose, so a socket costs no closure and no table of callbacks.
 local function attach(self, h)
   self._handle = h
-  h:setcb('onread', function(data, errno) return onread(self, data, errno) end)
-  h:setcb('onwrite', function(status, n) return onwrite(self, status, n) end)
+  h:setowner(self)
   if has(self, UNREF) then h:ref(false) end
 end
 
@@ -194,14 +198,13 @@ local function destroy(self, err)
   local h = rawget(self, '_handle')
   local hadError = err ~= nil
   if err ~= nil then
-    nextTick(function() emit(self, 'error', err) end)
+    set(self, ERRORED)
+    nextTick(emit, self, 'error', err)
   end
   if h then
-    local reset = has(self, SHUTDOWN) and false or rawget(self, '_reset')
-    local fin = function() self:emit('close', hadError) end
-    if reset then h:reset(fin) else h:close(fin) end
-    local srv = rawget(self, 'server')
-    if srv then srv:_dropped() end
+    if rawget(self, '_reset') then h:reset(true) else h:close(true) end
+    local srv = serverOf[self]
+    if srv then serverOf[self] = nil; srv:_dropped() end
   else
     nextTick(function() self:emit('close', hadError) end)
   end
@@ -279,7 +282,11 @@ local function emitEnd(self)
   if has(self, FINISHED) then destroy(self) end
 end
 
-function onread(self, data, errno)
+function Socket:_onclose()
+  emit(self, 'close', has(self, ERRORED))
+end
+
+function Socket:_onread(data, errno)
   if data then
     self._br = (rawget(self, '_br') or 0) + #data
     if rawget(self, '_timer') then touch(self) end
@@ -416,7 +423,7 @@ local function doShutdown(self)
   end
 end
 
-function onwrite(self, status, n)
+function Socket:_onwrite(status, n)
   self._pending = self._pending - n
   local q = self._wq
   local cb = q[q.head]
@@ -804,7 +811,7 @@ function Server:initialize(options, listener)
   end
 end
 
-local function onconnection(self, errno, client)
+function Server:_onconnection(errno, client)
   if errno then
     -- Out of descriptors (EMFILE, ENFILE): libuv already turned the
     -- waiting connection away with its reserved descriptor; the server
@@ -826,7 +833,7 @@ local function onconnection(self, errno, client)
   local s = Socket:new(o and { handle = client, allowHalfOpen = o.allowHalfOpen, noDelay = o.noDelay }
     or nil)
   if not o then attach(s, client); set(s, CONNECTED) end
-  s.server = self
+  serverOf[s] = self
   self._connections = self._connections + 1
   if has(s, NO_DELAY) and client.nodelay then client:nodelay(true) end
   if o and o.keepAlive and client.keepalive then
@@ -872,7 +879,7 @@ local function listenOn(self, port, host, backlog, path, ipv6Only)
     syscall = 'listen'
   end
   if ok then
-    h:setcb('onconnection', function(e, client) return onconnection(self, e, client) end)
+    h:setowner(self)
     ok, errno = h:listen(backlog or 511)
     syscall = 'listen'
   end
