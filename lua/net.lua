@@ -374,6 +374,12 @@ function Socket:on(name, listener)
 end
 Socket.addListener = Socket.on
 
+function Socket:once(name, listener)
+  proto.once(self, name, listener)
+  if name == 'data' and not has(self, PAUSED) then self:resume() end
+  return self
+end
+
 function Socket:setEncoding(enc)
   if enc ~= nil and not Buffer.isEncoding(enc) then error(errors.ERR_UNKNOWN_ENCODING(enc), 0) end
   self._enc = enc
