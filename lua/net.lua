@@ -51,6 +51,7 @@ local NO_DELAY = 32768
 local READABLE_OFF = 65536
 local WRITABLE_OFF = 131072
 local ERRORED = 262144  -- destroyed with an error: 'close' says so
+local CLOSED = 524288   -- 'close' was emitted
 
 local function has(s, f) return band(s._f, f) ~= 0 end
 local function set(s, f) s._f = bor(s._f, f) end
@@ -126,7 +127,12 @@ end
 
 -- Socket --------------------------------------------------------------------------
 
-local Socket = EventEmitter:extend('Socket')
+-- A Socket is a stream.Duplex (instanceof, pipe, pipeline and finished
+-- work with it), but keeps its own state and methods: Duplex's state is a
+-- few dozen fields per stream, and an idle socket must stay under 1 KiB.
+-- What Duplex would do with its own fields is overridden below.
+local Duplex = require('stream').Duplex
+local Socket = Duplex:extend('Socket')
 local getters = {}
 local hiddenSocket -- see Self checks
 
@@ -200,6 +206,7 @@ local function destroy(self, err)
   local hadError = err ~= nil
   if err ~= nil then
     set(self, ERRORED)
+    self._err = err
     nextTick(emit, self, 'error', err)
   end
   if h then
@@ -207,7 +214,7 @@ local function destroy(self, err)
     local srv = serverOf[self]
     if srv then serverOf[self] = nil; srv:_dropped() end
   else
-    nextTick(function() self:emit('close', hadError) end)
+    nextTick(function() set(self, CLOSED); emit(self, 'close', hadError) end)
   end
   -- Callbacks of writes still in flight hear of the end.
   local q = rawget(self, '_wq')
@@ -298,6 +305,7 @@ local function emitEnd(self)
 end
 
 function Socket:_onclose()
+  set(self, CLOSED)
   emit(self, 'close', has(self, ERRORED))
 end
 
@@ -326,7 +334,9 @@ function Socket:_onread(data, errno)
   if errno == EOF then
     set(self, READ_ENDED)
     self._handle:readStop()
-    if not rawget(self, '_rq') or band(self._f, FLOWING) ~= 0 then emitEnd(self) end
+    -- As in Node, 'end' comes at once when nothing read waits, flowing or
+    -- not; else once what waits is taken (resume, or read()).
+    if not rawget(self, '_rq') then emitEnd(self) end
     return
   end
   destroy(self, errors.errnoException(errno, 'read'))
@@ -366,15 +376,11 @@ function Socket:resume()
   return self
 end
 
+-- pause(): 'data' stops; bytes read on are kept until the high-water
+-- mark, then reading stops (as Node's paused Readable does).
 function Socket:pause()
   set(self, PAUSED)
-  if has(self, FLOWING) then
-    clear(self, FLOWING)
-    if has(self, READING) then
-      clear(self, READING)
-      self._handle:readStop()
-    end
-  end
+  clear(self, FLOWING)
   return self
 end
 
@@ -401,23 +407,61 @@ function Socket:setEncoding(enc)
   return self
 end
 
--- pipe(dest[, {end}]): the bytes of this socket into a writable, with
--- backpressure; dest:finish() at 'end' unless end = false.
-function Socket:pipe(dest, opts)
-  self:on('data', function(chunk)
-    if dest:write(chunk) == false then
-      self:pause()
-      dest:once('drain', function() self:resume() end)
-    end
-  end)
-  if type(opts) ~= 'nil' then errors.checkTable(opts, 'options') end
-  if type(dest) ~= 'table' or type(dest.write) ~= 'function' then
-    error(errors.ERR_INVALID_ARG_TYPE('destination', 'a writable stream', dest), 0)
+-- pipe and unpipe are Readable's: they need only on, pause, resume,
+-- 'data' and 'end' of the source.
+Socket.pipe = Duplex.pipe
+Socket.unpipe = Duplex.unpipe
+
+-- Listeners are EventEmitter's own (Readable's versions keep fields this
+-- socket does not have).
+Socket.removeListener = proto.removeListener
+Socket.off = proto.removeListener
+Socket.removeAllListeners = proto.removeAllListeners
+
+function Socket:prependListener(name, listener)
+  proto.prependListener(self, name, listener)
+  if name == 'data' and not has(self, PAUSED) then self:resume() end
+  return self
+end
+
+-- read(): what was read while paused, as one chunk, or nil.
+function Socket:read()
+  local q = rawget(self, '_rq')
+  if not q then
+    if has(self, READ_ENDED) then nextTick(emitEnd, self) end
+    return nil
   end
-  if not (opts and opts['end'] == false) then
-    self:once('end', function() dest:finish() end)
+  self._rq = nil
+  local parts = {}
+  for i = 1, q.n do parts[i] = q[i] end
+  if not has(self, READ_ENDED) then startReading(self) end
+  return decode(self, table.concat(parts))
+end
+
+-- unshift(chunk): puts bytes back in front of what is read next.
+function Socket:unshift(chunk)
+  if Buffer.isBuffer(chunk) then chunk = chunk:toString('latin1') end
+  if type(chunk) ~= 'string' then
+    error(errors.ERR_INVALID_ARG_TYPE('chunk', 'of type string or an instance of Buffer', chunk), 0)
   end
-  return dest
+  local q = rawget(self, '_rq')
+  if not q then q = { n = 0, size = 0 }; self._rq = q end
+  for i = q.n, 1, -1 do q[i + 1] = q[i] end
+  q[1] = chunk
+  q.n = q.n + 1
+  q.size = q.size + #chunk
+  if has(self, FLOWING) then nextTick(flush, self) end
+end
+
+-- A socket's bytes come from its handle, not from push().
+function Socket:push()
+  error(errors.new('Error', 'ERR_METHOD_NOT_IMPLEMENTED', 'The push() method is not implemented'), 0)
+end
+
+function Socket:setDefaultEncoding(enc)
+  if not Buffer.isEncoding(enc) then error(errors.ERR_UNKNOWN_ENCODING(enc), 0) end
+  self._denc = enc
+  return self
 end
 
 -- Writing ----------------------------------------------------------------------
@@ -509,6 +553,7 @@ end
 
 function Socket:write(data, enc, cb)
   if type(enc) == 'function' then cb, enc = enc, nil end
+  if enc == nil then enc = rawget(self, '_denc') end
   if data == nil then error(errors.new('TypeError', 'ERR_STREAM_NULL_VALUES', 'May not write null values to stream'), 0) end
   data = checkChunk(data, enc)
   if cb ~= nil and type(cb) ~= 'function' then errors.checkFunction(cb, 'cb') end
@@ -581,7 +626,7 @@ local function afterConnect(self, status, host, port)
   emit(self, 'connect')
   emit(self, 'ready')
   if has(self, DESTROYED) then return end
-  if not has(self, PAUSED) then startReading(self) end
+  startReading(self)
   if has(self, ENDED) and (rawget(self, '_pending') or 0) == 0 then doShutdown(self) end
 end
 
@@ -792,6 +837,8 @@ end
 function getters.connecting(s) return has(s, CONNECTING) end
 function getters.pending(s) return not has(s, CONNECTED) or has(s, CONNECTING) end
 function getters.destroyed(s) return has(s, DESTROYED) end
+function getters.closed(s) return has(s, CLOSED) end
+function getters.errored(s) return rawget(s, '_err') end
 function getters.allowHalfOpen(s) return has(s, HALF_OPEN) end
 function getters.readable(s) return not has(s, READ_ENDED + DESTROYED + READABLE_OFF) end
 function getters.writable(s) return not has(s, ENDED + DESTROYED + WRITABLE_OFF) end
