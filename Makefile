@@ -6,9 +6,12 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX ?= /usr/local
 PACKAGES := gcc make cmake pkg-config libluajit-5.1-dev luajit libuv1-dev time
+# Where `make bench-deps` installs Bun; BUN=path picks another one.
+BENCH_DEPS ?= $(HOME)/.cache/lode-bench
+BUN ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build demo test bench install asan clean
+.PHONY: all deps build demo test bench bench-deps install asan clean
 
 all: build
 
@@ -35,7 +38,18 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
-	benchmarks/run.sh $(BUILD)/lode
+	BUN="$(BUN)" BENCH_DEPS="$(BENCH_DEPS)" benchmarks/run.sh $(BUILD)/lode
+
+# Bun, a yardstick for `make bench` only (never a build or test
+# dependency): npm installs the bun package, whose binary comes in an
+# optional dependency, under BENCH_DEPS, outside the source tree. npm comes
+# from Debian when it is missing.
+bench-deps:
+	@command -v npm > /dev/null || $(MAKE) --no-print-directory deps PACKAGES=npm
+	npm install --prefix "$(BENCH_DEPS)" --no-audit --no-fund bun
+	@for b in "$(BENCH_DEPS)"/node_modules/.bin/bun "$(BENCH_DEPS)"/node_modules/@oven/bun-*/bin/bun; do \
+	  if "$$b" --version > /dev/null 2>&1; then echo "bun $$("$$b" --version) at $$b"; exit 0; fi; \
+	done; echo "the bun package left no binary that runs here" >&2; exit 1
 
 install: build
 	cmake --install $(BUILD)

@@ -3,7 +3,13 @@
 -- growth of the Lua heap plus the bytes held outside it, per Buffer, and
 -- the time to make them. Twin: buffer_small.js (V8 heap plus external).
 local Buffer = Buffer or require('buffer').Buffer
-local clock = os.clock
+-- Wall-clock milliseconds on the monotonic clock, as the twin's
+-- process.hrtime.bigint() reads it.
+local hrtime = process.hrtime
+local function now()
+  local t = hrtime()
+  return t[1] * 1e3 + t[2] / 1e6
+end
 local N = 1000000
 
 local function used()
@@ -20,14 +26,14 @@ local function measure(name, make)
   collectgarbage()
   collectgarbage()
   local m0 = used()
-  local t0 = clock()
+  local t0 = now()
   local keep = {}
   for i = 1, N do keep[i] = make(i) end
-  local t1 = clock()
+  local t1 = now()
   collectgarbage()
   local m1 = used()
   print(string.format('%s: %d bytes', name, math.floor((m1 - m0) / #keep + 0.5)))
-  print(string.format('%s_time: %.1f ms', name, (t1 - t0) * 1000))
+  print(string.format('%s_time: %.1f ms', name, t1 - t0))
   keep = nil
   collectgarbage()
   collectgarbage()

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Runs each benchmark as a lode script beside its Node.js twin, several
-# times in one go, alternating the two, and prints the medians and the
-# ratio lode/node (below 1 means lode is faster or smaller).
+# Runs each benchmark as a lode script beside its Node.js twin (and the same
+# twin under Bun, when Bun is there), several times in one go, alternating
+# them, and prints the medians and the ratios lode/node and lode/bun (below
+# 1 means lode is faster or smaller).
 #
 #   benchmarks/run.sh [path/to/lode] [name ...]
 #
 # Measured per run: wall time (ms) and peak RSS (KiB) of the whole process,
 # plus every line "label: <number> <unit>" the script prints itself.
-# RUNS sets the number of runs (default 5).
+# RUNS sets the number of runs (default 5). NODE names node (default
+# /usr/bin/node). BUN names bun; by default the copy `make bench-deps`
+# puts under $BENCH_DEPS (default ~/.cache/lode-bench), else a bun on PATH,
+# else Bun is left out. Bun is only ever a yardstick here: nothing builds
+# or tests with it.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 lode=${1:-$here/../build/lode}
@@ -17,6 +22,21 @@ node=${NODE:-/usr/bin/node}
 runs=${RUNS:-5}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+bench_deps=${BENCH_DEPS:-$HOME/.cache/lode-bench}
+bun=${BUN:-}
+if [ -z "$bun" ]; then
+  # npm links the binary of the bun package's platform dependency into
+  # .bin when its install script ran; without it, the binary is still there.
+  for b in "$bench_deps"/node_modules/.bin/bun "$bench_deps"/node_modules/@oven/bun-*/bin/bun "$(command -v bun)"; do
+    if [ -n "$b" ] && "$b" --version > /dev/null 2>&1; then bun=$b; break; fi
+  done
+fi
+if [ -n "$bun" ] && ! "$bun" --version > /dev/null 2>&1; then
+  echo "bun at $bun does not run: leaving Bun out" >&2
+  bun=
+fi
+if [ -z "$bun" ]; then echo "# no bun (make bench-deps installs one): bun columns are '-'" >&2; fi
 
 if [ ! -x "$node" ]; then echo "node not found at $node (set NODE=...)" >&2; exit 1; fi
 if [ ! -x /usr/bin/time ]; then echo "GNU time is missing (apt-get install time)" >&2; exit 1; fi
@@ -50,23 +70,29 @@ measure() {
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "-"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
-printf '%-24s %-22s %12s %12s %8s\n' benchmark metric lode node ratio
+# ratio A B: A/B to three places, or '-' when either is missing.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b != "-" && b+0 > 0 && a != "-") printf "%.3f", a/b; else print "-" }'; }
+
+printf '%-20s %-28s %10s %10s %10s %10s %10s\n' benchmark metric lode node bun lode/node lode/bun
 for name in "${names[@]}"; do
-  : > "$tmp/lode.out"; : > "$tmp/node.out"
+  : > "$tmp/lode.out"; : > "$tmp/node.out"; : > "$tmp/bun.out"
   for ((i = 0; i < runs; i++)); do
     if [ "$name" = eval ]; then
       measure "$tmp/lode.out" "$lode" -e ''
       measure "$tmp/node.out" "$node" -e 0
+      [ -n "$bun" ] && measure "$tmp/bun.out" "$bun" -e 0
     else
       (cd "$here" && measure "$tmp/lode.out" "$lode" "$name.lua")
       (cd "$here" && measure "$tmp/node.out" "$node" "$name.js")
+      [ -n "$bun" ] && (cd "$here" && measure "$tmp/bun.out" "$bun" "$name.js")
     fi
   done
   labels=$(sed 's/:.*//' "$tmp/lode.out" | awk '!seen[$0]++')
   while IFS= read -r label; do
     l=$(grep -F "$label:" "$tmp/lode.out" | sed 's/^[^:]*: *//' | awk '{print $1}' | median)
     n=$(grep -F "$label:" "$tmp/node.out" | sed 's/^[^:]*: *//' | awk '{print $1}' | median)
-    ratio=$(awk -v a="$l" -v b="$n" 'BEGIN { if (b+0 > 0 && a != "-") printf "%.3f", a/b; else print "-" }')
-    printf '%-24s %-22s %12s %12s %8s\n' "$name" "$label" "$l" "$n" "$ratio"
+    b=$(grep -F "$label:" "$tmp/bun.out" | sed 's/^[^:]*: *//' | awk '{print $1}' | median)
+    printf '%-20s %-28s %10s %10s %10s %10s %10s\n' "$name" "$label" "$l" "$n" "$b" \
+      "$(ratio "$l" "$n")" "$(ratio "$l" "$b")"
   done <<< "$labels"
 done

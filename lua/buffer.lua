@@ -18,15 +18,16 @@ local require, binding = ...
 local ffi = require('ffi')
 local bit = require('bit')
 local errors = require('internal/errors')
+local codecs = require('internal/codecs')
 
 local type, tonumber, tostring, error, pairs = type, tonumber, tostring, error, pairs
 local collectgarbage = collectgarbage
 local floor, huge, min, max = math.floor, math.huge, math.min, math.max
-local byte, lower, format, concat = string.byte, string.lower, string.format, table.concat
+local format, concat = string.format, table.concat
 local band, bor, lshift, rshift, arshift, bswap =
   bit.band, bit.bor, bit.lshift, bit.rshift, bit.arshift, bit.bswap
-local cast, istype, ffistring, fficopy, ffifill, ffigc =
-  ffi.cast, ffi.istype, ffi.string, ffi.copy, ffi.fill, ffi.gc
+local cast, istype, fficopy, ffifill, ffigc =
+  ffi.cast, ffi.istype, ffi.copy, ffi.fill, ffi.gc
 
 -- Loading the module twice in one Lua state (say, from disk and from the
 -- bundle) must not redefine the ctype or its metatype: the second load hands
@@ -78,7 +79,7 @@ local BLOCK_HEADER = ffi.sizeof('lode_buffer_block')
 
 -- Node 20's limits on 64-bit machines, and LuaJIT's own limit on strings.
 local MAX_LENGTH = 4294967296
-local MAX_STRING_LENGTH = 0x7fffff00
+local MAX_STRING_LENGTH = codecs.MAX_STRING_LENGTH
 local INSPECT_MAX_BYTES = 50
 
 local M = {}        -- the module table
@@ -101,11 +102,6 @@ end
 local function allocFailed()
   raise(errors.new('RangeError', 'ERR_MEMORY_ALLOCATION_FAILED',
     'Array buffer allocation failed'))
-end
-
-local function stringTooLong()
-  raise(errors.new('Error', 'ERR_STRING_TOO_LONG',
-    format('Cannot create a string longer than 0x%x characters', MAX_STRING_LENGTH)))
 end
 
 -- Node's boundsError: the position of a fixed-size read or write is wrong.
@@ -252,42 +248,15 @@ local function allocateSlow(size)
   return wrap(cast(u8p, blk + 1), size, blk)
 end
 
--- A growable scratch area for encoders and decoders. It is only used
--- between the start and the end of one encode or decode (nothing else runs
--- in between, finalizers included, since they never touch it).
-local scratch, scratchCap = nil, 0
-
-local function getScratch(n)
-  if n > scratchCap then
-    if scratch ~= nil then free(scratch) end
-    scratch, scratchCap = nil, 0
-    local cap = max(n, 4096)
-    local p = malloc(cap)
-    if p == nil then collectgarbage(); p = malloc(cap); if p == nil then allocFailed() end end
-    scratch, scratchCap = cast(u8p, p), cap
-  end
-  return scratch
-end
-
--- Large scratch areas are not kept between calls.
-local function trimScratch()
-  if scratchCap > 1048576 then
-    free(scratch)
-    scratch, scratchCap = nil, 0
-  end
-end
-
 -- When the Lua state closes, every finalizer runs: this one drops the
--- module's reference to the pool and frees the scratch area, so a clean
--- run leaks nothing (the Buffers still in the pool drop theirs).
+-- module's reference to the pool, so a clean run leaks nothing (the
+-- Buffers still in the pool drop theirs; codecs frees its scratch area).
 local function releaseModule()
   if pool ~= nil then
     local r = pool.refs - 1
     if r > 0 then pool.refs = r else external = external - pool.size; free(pool) end
     pool = nil
   end
-  if scratch ~= nil then free(scratch) end
-  scratch, scratchCap = nil, 0
 end
 local sentinel = ffigc(ffi.new('uint8_t[1]'), releaseModule)
 
@@ -332,420 +301,13 @@ local function subRange(n, i, j, iname, jname)
 end
 
 ----------------------------------------------------------------------------
--- Encodings.
+-- Encodings: lua/internal/codecs.lua, shared with stream decoding.
 
-local UTF8, HEX, BASE64, BASE64URL, LATIN1, ASCII, UTF16LE = 1, 2, 3, 4, 5, 6, 7
-local encodingIds = {
-  utf8 = UTF8, ['utf-8'] = UTF8, hex = HEX, base64 = BASE64, base64url = BASE64URL,
-  latin1 = LATIN1, binary = LATIN1, ascii = ASCII,
-  utf16le = UTF16LE, ['utf-16le'] = UTF16LE, ucs2 = UTF16LE, ['ucs-2'] = UTF16LE,
-}
-
-local function encodingOf(enc)
-  if enc == nil then return UTF8 end
-  local id = encodingIds[enc]
-  if id then return id end
-  if type(enc) == 'string' then
-    id = encodingIds[lower(enc)]
-    if id then return id end
-  end
-  raise(errors.ERR_UNKNOWN_ENCODING(enc))
-end
-
--- Lookup tables.
-local HEXDIGITS = '0123456789abcdef'
-local hexPairs = ffi.new('uint8_t[512]')       -- byte -> two ASCII digits
-local unhex = ffi.new('int8_t[256]')           -- ASCII -> 0..15, or -1
-local B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
-local B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
-local b64chars = ffi.new('uint8_t[64]', B64)
-local b64urlchars = ffi.new('uint8_t[64]', B64URL)
-local unb64 = ffi.new('uint8_t[256]')          -- 0..63, 64 = skip, 65 = '='
-do
-  for i = 0, 255 do
-    hexPairs[2 * i] = byte(HEXDIGITS, rshift(i, 4) + 1)
-    hexPairs[2 * i + 1] = byte(HEXDIGITS, band(i, 15) + 1)
-    unhex[i] = -1
-    unb64[i] = 64
-  end
-  for i = 0, 9 do unhex[48 + i] = i end
-  for i = 0, 5 do unhex[97 + i] = 10 + i; unhex[65 + i] = 10 + i end
-  for i = 0, 63 do
-    unb64[byte(B64, i + 1)] = i
-    unb64[byte(B64URL, i + 1)] = i
-  end
-  unb64[61] = 65
-end
-
--- Decodes one UTF-8 sequence at p[i] (i < n) by the WHATWG rules. Returns
--- the code point and the index after it, or -1 and the index after the
--- maximal invalid subpart (one U+FFFD each, as Node and browsers do).
-local function utf8Next(p, i, n)
-  local c = p[i]
-  if c < 0x80 then return c, i + 1 end
-  local need, lo, hi, cp
-  if c >= 0xC2 and c <= 0xDF then need, lo, hi, cp = 1, 0x80, 0xBF, c - 0xC0
-  elseif c == 0xE0 then need, lo, hi, cp = 2, 0xA0, 0xBF, 0
-  elseif c == 0xED then need, lo, hi, cp = 2, 0x80, 0x9F, 0xD
-  elseif c >= 0xE1 and c <= 0xEF then need, lo, hi, cp = 2, 0x80, 0xBF, c - 0xE0
-  elseif c == 0xF0 then need, lo, hi, cp = 3, 0x90, 0xBF, 0
-  elseif c == 0xF4 then need, lo, hi, cp = 3, 0x80, 0x8F, 4
-  elseif c >= 0xF1 and c <= 0xF3 then need, lo, hi, cp = 3, 0x80, 0xBF, c - 0xF0
-  else return -1, i + 1 end
-  i = i + 1
-  for _ = 1, need do
-    if i >= n then return -1, i end
-    local d = p[i]
-    if d < lo or d > hi then return -1, i end
-    cp = cp * 64 + (d - 0x80)
-    lo, hi = 0x80, 0xBF
-    i = i + 1
-  end
-  return cp, i
-end
-
--- Writes code point cp as UTF-8 at out[o]; returns the next index.
-local function putUtf8(out, o, cp)
-  if cp < 0x80 then
-    out[o] = cp
-    return o + 1
-  elseif cp < 0x800 then
-    out[o] = bor(0xC0, rshift(cp, 6))
-    out[o + 1] = bor(0x80, band(cp, 63))
-    return o + 2
-  elseif cp < 0x10000 then
-    out[o] = bor(0xE0, rshift(cp, 12))
-    out[o + 1] = bor(0x80, band(rshift(cp, 6), 63))
-    out[o + 2] = bor(0x80, band(cp, 63))
-    return o + 3
-  end
-  out[o] = bor(0xF0, rshift(cp, 18))
-  out[o + 1] = bor(0x80, band(rshift(cp, 12), 63))
-  out[o + 2] = bor(0x80, band(rshift(cp, 6), 63))
-  out[o + 3] = bor(0x80, band(cp, 63))
-  return o + 4
-end
-
--- Index of the first byte >= 0x80 in p[0..n-1], or n.
-local function asciiPrefix(p, n)
-  local i = 0
-  -- Eight bytes at a time while aligned loads are possible.
-  local n8 = n - 8
-  while i <= n8 do
-    local w = cast(u32p, p + i)
-    if band(bor(w[0], w[1]), 0x80808080) ~= 0 then break end
-    i = i + 8
-  end
-  while i < n and p[i] < 0x80 do i = i + 1 end
-  return i
-end
-
--- Length of the valid UTF-8 prefix of p[0..n-1].
-local function utf8ValidPrefix(p, n)
-  local i = asciiPrefix(p, n)
-  while i < n do
-    local c = p[i]
-    if c < 0x80 then
-      i = i + 1
-    else
-      local cp, j = utf8Next(p, i, n)
-      if cp < 0 then return i end
-      i = j
-    end
-  end
-  return n
-end
-
--- Bytes -> Lua string, one function per encoding.
-
-local function decodeUtf8(p, n)
-  local valid = utf8ValidPrefix(p, n)
-  if valid == n then return ffistring(p, n) end
-  local out = getScratch(3 * n)
-  fficopy(out, p, valid)
-  local o, i = valid, valid
-  while i < n do
-    local c = p[i]
-    if c < 0x80 then
-      out[o] = c
-      o, i = o + 1, i + 1
-    else
-      local cp, j = utf8Next(p, i, n)
-      if cp < 0 then
-        out[o], out[o + 1], out[o + 2] = 0xEF, 0xBF, 0xBD
-        o = o + 3
-      else
-        fficopy(out + o, p + i, j - i)
-        o = o + (j - i)
-      end
-      i = j
-    end
-  end
-  local s = ffistring(out, o)
-  trimScratch()
-  return s
-end
-
-local function decodeHex(p, n)
-  local out = getScratch(2 * n)
-  for i = 0, n - 1 do
-    local k = 2 * p[i]
-    out[2 * i] = hexPairs[k]
-    out[2 * i + 1] = hexPairs[k + 1]
-  end
-  local s = ffistring(out, 2 * n)
-  trimScratch()
-  return s
-end
-
-local function decodeBase64(p, n, url)
-  local tab = url and b64urlchars or b64chars
-  local out = getScratch(floor((n + 2) / 3) * 4)
-  local o, i = 0, 0
-  local n3 = n - n % 3
-  while i < n3 do
-    local v = bor(lshift(p[i], 16), lshift(p[i + 1], 8), p[i + 2])
-    out[o] = tab[rshift(v, 18)]
-    out[o + 1] = tab[band(rshift(v, 12), 63)]
-    out[o + 2] = tab[band(rshift(v, 6), 63)]
-    out[o + 3] = tab[band(v, 63)]
-    o, i = o + 4, i + 3
-  end
-  local rest = n - n3
-  if rest == 1 then
-    local v = p[i]
-    out[o] = tab[rshift(v, 2)]
-    out[o + 1] = tab[band(lshift(v, 4), 63)]
-    o = o + 2
-    if not url then out[o], out[o + 1] = 61, 61; o = o + 2 end
-  elseif rest == 2 then
-    local v = bor(lshift(p[i], 8), p[i + 1])
-    out[o] = tab[rshift(v, 10)]
-    out[o + 1] = tab[band(rshift(v, 4), 63)]
-    out[o + 2] = tab[band(lshift(v, 2), 63)]
-    o = o + 3
-    if not url then out[o] = 61; o = o + 1 end
-  end
-  local s = ffistring(out, o)
-  trimScratch()
-  return s
-end
-
-local function decodeLatin1(p, n)
-  local i = asciiPrefix(p, n)
-  if i == n then return ffistring(p, n) end
-  local out = getScratch(2 * n)
-  fficopy(out, p, i)
-  local o = i
-  while i < n do
-    local c = p[i]
-    if c < 0x80 then
-      out[o] = c
-      o = o + 1
-    else
-      out[o] = bor(0xC0, rshift(c, 6))
-      out[o + 1] = bor(0x80, band(c, 63))
-      o = o + 2
-    end
-    i = i + 1
-  end
-  local s = ffistring(out, o)
-  trimScratch()
-  return s
-end
-
-local function decodeAscii(p, n)
-  local i = asciiPrefix(p, n)
-  if i == n then return ffistring(p, n) end
-  local out = getScratch(n)
-  fficopy(out, p, i)
-  while i < n do
-    out[i] = band(p[i], 0x7F)
-    i = i + 1
-  end
-  local s = ffistring(out, n)
-  trimScratch()
-  return s
-end
-
-local function decodeUtf16le(p, n)
-  local units = rshift(n, 1)
-  local out = getScratch(3 * units + 4)
-  local o, k = 0, 0
-  while k < units do
-    local u = bor(p[2 * k], lshift(p[2 * k + 1], 8))
-    k = k + 1
-    if u >= 0xD800 and u <= 0xDFFF then
-      local u2 = -1
-      if u <= 0xDBFF and k < units then u2 = bor(p[2 * k], lshift(p[2 * k + 1], 8)) end
-      if u2 >= 0xDC00 and u2 <= 0xDFFF then
-        k = k + 1
-        o = putUtf8(out, o, 0x10000 + (u - 0xD800) * 1024 + (u2 - 0xDC00))
-      else
-        -- A lone surrogate has no UTF-8 form: U+FFFD, as Node writes it.
-        o = putUtf8(out, o, 0xFFFD)
-      end
-    else
-      o = putUtf8(out, o, u)
-    end
-  end
-  local s = ffistring(out, o)
-  trimScratch()
-  return s
-end
-
-local function bytesToString(p, n, enc)
-  if n > MAX_STRING_LENGTH then stringTooLong() end
-  if enc == UTF8 then return decodeUtf8(p, n)
-  elseif enc == HEX then
-    if 2 * n > MAX_STRING_LENGTH then stringTooLong() end
-    return decodeHex(p, n)
-  elseif enc == BASE64 then return decodeBase64(p, n, false)
-  elseif enc == BASE64URL then return decodeBase64(p, n, true)
-  elseif enc == LATIN1 then return decodeLatin1(p, n)
-  elseif enc == ASCII then return decodeAscii(p, n)
-  end
-  return decodeUtf16le(p, n)
-end
-
--- Lua string -> bytes. Each returns a pointer and a count; the bytes stay
--- valid until the next use of the scratch area (or, for UTF-8, while the
--- string is alive: the caller keeps it).
-
-local function encodeHex(s, n)
-  local p = cast(cu8p, s)
-  local m = rshift(n, 1)
-  local out = getScratch(m)
-  for i = 0, m - 1 do
-    local hi, lo = unhex[p[2 * i]], unhex[p[2 * i + 1]]
-    if hi < 0 or lo < 0 then return out, i end
-    out[i] = hi * 16 + lo
-  end
-  return out, m
-end
-
--- Node's base64 decoder: both alphabets, characters outside them skipped,
--- decoding stops at the first '='; a last group of 2 or 3 characters gives
--- 1 or 2 bytes, a single character nothing.
-local function encodeBase64(s, n)
-  local p = cast(cu8p, s)
-  local out = getScratch(floor(n * 3 / 4) + 3)
-  local acc, k, o = 0, 0, 0
-  for i = 0, n - 1 do
-    local v = unb64[p[i]]
-    if v < 64 then
-      acc = bor(lshift(acc, 6), v)
-      k = k + 1
-      if k == 4 then
-        out[o] = rshift(acc, 16)
-        out[o + 1] = band(rshift(acc, 8), 255)
-        out[o + 2] = band(acc, 255)
-        o, acc, k = o + 3, 0, 0
-      end
-    elseif v == 65 then
-      break
-    end
-  end
-  if k == 2 then
-    out[o] = band(rshift(acc, 4), 255)
-    o = o + 1
-  elseif k == 3 then
-    out[o] = band(rshift(acc, 10), 255)
-    out[o + 1] = band(rshift(acc, 2), 255)
-    o = o + 2
-  end
-  return out, o
-end
-
--- latin1 and ascii: one byte per UTF-8 code point (code point & 0xFF). A
--- byte that is not part of valid UTF-8 stands for itself, so binary strings
--- pass through unchanged.
-local function encodeLatin1(s, n)
-  local p = cast(cu8p, s)
-  local i = asciiPrefix(p, n)
-  if i == n then return p, n end
-  local out = getScratch(n)
-  fficopy(out, p, i)
-  local o = i
-  while i < n do
-    local c = p[i]
-    if c < 0x80 then
-      out[o] = c
-      i = i + 1
-    else
-      local cp, j = utf8Next(p, i, n)
-      if cp < 0 then out[o] = c; i = i + 1 else out[o] = band(cp, 255); i = j end
-    end
-    o = o + 1
-  end
-  return out, o
-end
-
--- utf16le: UTF-8 text to UTF-16 units; invalid UTF-8 becomes U+FFFD.
-local function encodeUtf16le(s, n)
-  local p = cast(cu8p, s)
-  local out = getScratch(2 * n)
-  local o, i = 0, 0
-  while i < n do
-    local cp, j = utf8Next(p, i, n)
-    if cp < 0 then cp = 0xFFFD end
-    i = j
-    if cp >= 0x10000 then
-      local hi = 0xD800 + rshift(cp - 0x10000, 10)
-      local lo = 0xDC00 + band(cp - 0x10000, 0x3FF)
-      out[o], out[o + 1] = band(hi, 255), rshift(hi, 8)
-      out[o + 2], out[o + 3] = band(lo, 255), rshift(lo, 8)
-      o = o + 4
-    else
-      out[o], out[o + 1] = band(cp, 255), rshift(cp, 8)
-      o = o + 2
-    end
-  end
-  return out, o
-end
-
-local function stringToBytes(s, enc)
-  local n = #s
-  if enc == UTF8 then return cast(cu8p, s), n
-  elseif enc == HEX then return encodeHex(s, n)
-  elseif enc == BASE64 or enc == BASE64URL then return encodeBase64(s, n)
-  elseif enc == LATIN1 or enc == ASCII then return encodeLatin1(s, n)
-  end
-  return encodeUtf16le(s, n)
-end
-
--- Number of UTF-8 code points in s, invalid bytes counting one each.
-local function countCodePoints(s)
-  local p, n = cast(cu8p, s), #s
-  local i = asciiPrefix(p, n)
-  local count = i
-  while i < n do
-    if p[i] < 0x80 then
-      i = i + 1
-    else
-      local cp, j = utf8Next(p, i, n)
-      if cp < 0 then i = i + 1 else i = j end
-    end
-    count = count + 1
-  end
-  return count
-end
-
-local function byteLengthOf(s, enc)
-  local n = #s
-  if enc == UTF8 then return n
-  elseif enc == HEX then return rshift(n, 1)
-  elseif enc == BASE64 or enc == BASE64URL then
-    -- Node's estimate: padding is not counted, other characters are.
-    if n > 0 and byte(s, n) == 61 then n = n - 1 end
-    if n > 1 and byte(s, n) == 61 then n = n - 1 end
-    return floor(n * 3 / 4)
-  elseif enc == LATIN1 or enc == ASCII then return countCodePoints(s)
-  end
-  local _, m = encodeUtf16le(s, n)
-  trimScratch()
-  return m
-end
+local UTF8, UTF16LE = codecs.UTF8, codecs.UTF16LE
+local encodingOf, bytesToString, stringToBytes = codecs.id, codecs.decode, codecs.encode
+local byteLengthOf, decodeUtf8, utf8Next = codecs.byteLength, codecs.decodeUtf8, codecs.utf8Next
+local asciiPrefix, utf8ValidPrefix = codecs.asciiPrefix, codecs.utf8ValidPrefix
+local getScratch, trimScratch = codecs.getScratch, codecs.trimScratch
 
 ----------------------------------------------------------------------------
 -- Making Buffers.
@@ -871,10 +433,7 @@ function Buffer.isBuffer(v)
   return istype(BufT, v)
 end
 
-function Buffer.isEncoding(enc)
-  if type(enc) ~= 'string' then return false end
-  return (encodingIds[enc] or encodingIds[lower(enc)]) ~= nil
-end
+Buffer.isEncoding = codecs.isEncoding
 
 function Buffer.byteLength(value, enc)
   if type(value) == 'string' then return byteLengthOf(value, encodingOf(enc)) end

@@ -42,7 +42,6 @@ local function dnsException(errno, syscall, hostname)
   if hostname and hostname ~= '' then e.hostname = hostname end
   return e
 end
-dns._exception = dnsException
 
 -- validateOneOf: "The property 'options.family' must be one of: 0, 4, 6."
 local function badFamily(name, value)
@@ -76,19 +75,21 @@ end
 -- dns.lookup(hostname, [options | family], cb(err, address, family)).
 function dns.lookup(hostname, options, cb)
   local family, hints, all, verbatim = 0, 0, false, verbatimDefault
-  if hostname ~= nil and hostname ~= false then errors.checkString(hostname, 'hostname') end
+  -- Node skips the check for a falsy hostname and answers it empty.
+  local empty = type(hostname) == 'nil' or hostname == false or hostname == '' or hostname == 0
+  if not empty then errors.checkString(hostname, 'hostname') end
   local to = type(options)
   if to == 'function' then
     cb = options
   elseif to == 'number' then
     errors.checkFunction(cb, 'callback')
     family = checkFamily(options, 'family')
-  elseif options ~= nil and to ~= 'table' then
+  elseif to ~= 'nil' and to ~= 'table' then
     errors.checkFunction(cb, 'callback')
     error(errors.ERR_INVALID_ARG_TYPE('options', 'of type object or integer', options), 0)
   else
     errors.checkFunction(cb, 'callback')
-    if options then
+    if to == 'table' then
       if options.hints ~= nil then
         errors.checkNumber(options.hints, 'options.hints')
         hints = options.hints
@@ -109,7 +110,7 @@ function dns.lookup(hostname, options, cb)
     end
   end
 
-  if not hostname or hostname == '' then
+  if empty then
     if all then
       nextTick(cb, nil, {})
     else

@@ -14,7 +14,8 @@ local uv = binding('fs')
 
 local type, error, setmetatable, tostring = type, error, setmetatable, tostring
 local concat, insert = table.concat, table.insert
-local loadstring, select, unpack, next, setfenv = loadstring, select, unpack, next, setfenv
+local loadstring, select, unpack, next = loadstring, select, unpack, next
+local setfenv, getfenv = setfenv, getfenv
 local open = io.open
 
 local Module = {}
@@ -133,15 +134,14 @@ local function resolve(request, parent)
   return nil, looked
 end
 
--- The per-file names, handed to the next chunk that starts (see prefix).
-local pendingEnv
-package.loaded['lode:fileenv'] = function()
-  local e = pendingEnv
-  pendingEnv = nil
-  return e[1], e[2], e[3], e[4], e[5]
-end
-local PREFIX = "local require, module, exports, __filename, __dirname = package.loaded['lode:fileenv']();"
-
+-- The prefix declares the per-file names as locals and fetches them by
+-- calling a global that exists only in a one-off environment: run() gives
+-- the chunk a table holding just that function, which sets the chunk's
+-- environment back to the default before it returns. So neither
+-- package.loaded nor _G ever holds a lode internal, nothing is shared
+-- between two loads, and every later global access in the chunk is a plain
+-- access to _G that the JIT compiles as usual.
+local PREFIX = "local require, module, exports, __filename, __dirname = lode_fileenv();"
 -- Compiles a source with the prefix on its first line; a #! line is
 -- replaced by it, so line numbers stay the same.
 local function compile(src, chunkname)
@@ -180,15 +180,19 @@ function Module:new(filename, parent)
   return m
 end
 
--- Runs a module's chunk with its names and `...`; a returned value
--- replaces module.exports, as a Lua module expects.
+-- Runs a module's chunk with its names and `...`, and gives back what the
+-- chunk returned.
 local function run(m, fn, prefixed, ...)
   if prefixed then
-    pendingEnv = { m.require, m, m.exports, m.filename, m.path }
+    local env = getfenv(fn)
+    setfenv(fn, {
+      lode_fileenv = function()
+        setfenv(2, env)
+        return m.require, m, m.exports, m.filename, m.path
+      end,
+    })
   end
-  local r = fn(...)
-  if r ~= nil then m.exports = r end
-  return m.exports
+  return (fn(...))
 end
 
 local function readSource(filename)
@@ -199,13 +203,28 @@ local function readSource(filename)
   return src
 end
 
+-- Loads a file and gives back its exports. A value other than nil that the
+-- chunk returns is the result, whatever its type (false included), as with
+-- both Lua's require and Node's module.exports. A chunk that returns
+-- nothing gives its module.exports when it filled or replaced it (Node's
+-- way), else what it put in package.loaded[request] itself (a Lua module's
+-- way, old-style module(...) included), else: module.exports, an empty
+-- table, for a lode file (a relative path, lua_modules/), and true for a
+-- file found through package.path, as Lua's require gives.
 local function loadFile(m, request, kind)
   local fn, prefixed = compile(readSource(m.filename), '@' .. m.filename)
   if not fn then error(prefixed, 0) end
+  local exports = m.exports
   local r = run(m, fn, prefixed, request, m.filename)
-  -- An old-style module(...) call leaves its table in package.loaded.
-  if kind == 'lua' and r == m.exports and next(r) == nil and package.loaded[request] ~= nil then
-    m.exports = package.loaded[request]
+  if r ~= nil then
+    m.exports = r
+  elseif m.exports == exports and next(exports) == nil then
+    local own = package.loaded[request]
+    if own ~= nil then
+      m.exports = own
+    elseif kind == 'lua' then
+      m.exports = true
+    end
   end
   m.loaded = true
   if kind == 'lua' then package.loaded[request] = m.exports end
@@ -361,7 +380,14 @@ function Module.runMain(kind, what, name)
   local args = {}
   for i = first, #argv do args[#args + 1] = argv[i] end
   local luaArg = { [-1] = process.argv0 }
-  luaArg[0] = kind == 'file' and what or (first == 2 and '-' or name)
+  -- Standard input read without a '-' leaves arg[0] nil, as under luajit.
+  if kind == 'file' then
+    luaArg[0] = what
+  elseif first == 2 then
+    luaArg[0] = argv[1]
+  else
+    luaArg[0] = name
+  end
   for i = 1, #args do luaArg[i] = args[i] end
   _G.arg = luaArg
 
@@ -388,7 +414,8 @@ function Module.runMain(kind, what, name)
   if not fn then error(prefixed, 0) end
   if kind == 'file' then mainModule = m end
   _G.require = m.require
-  run(m, fn, prefixed, unpack(args))
+  local r = run(m, fn, prefixed, unpack(args))
+  if r ~= nil then m.exports = r end
   m.loaded = true
 end
 

@@ -21,10 +21,7 @@ local hrtimeC = ffi.cast('uint64_t (*)(void)', pb.fnptrs().hrtime)
 local startTime = hrtimeC()
 
 -- Raises the error table of a failed binding call (nil, errno).
-local function check(r, errno, syscall, path, dest)
-  if r == nil and errno then error(errors.uv(errno, syscall, path, dest), 0) end
-  return r
-end
+local check = errors.check
 
 local proto = EventEmitter.prototype
 local process = EventEmitter:new()
@@ -49,7 +46,7 @@ local processMeta = {
     if k == 'exitCode' then
       exitCode = checkCode(v)
     elseif k == 'title' then
-      check(pb.settitle(tostring(v)))
+      check(pb.settitle(tostring(v)), 'uv_set_process_title')
     else
       rawset(t, k, v)
     end
@@ -93,7 +90,7 @@ local env = setmetatable({}, {
   end,
   __newindex = function(_, k, v)
     k = tostring(k)
-    if v == nil then check(pb.unsetenv(k)) else check(pb.setenv(k, tostring(v))) end
+    if v == nil then check(pb.unsetenv(k), 'uv_os_unsetenv') else check(pb.setenv(k, tostring(v)), 'uv_os_setenv') end
   end,
   __pairs = function() return next, pb.environ(), nil end,
   __tostring = function() return 'process.env' end,
@@ -101,7 +98,7 @@ local env = setmetatable({}, {
 process.env = env
 
 function process.cwd()
-  return check(pb.cwd())
+  return check(pb.cwd(), 'uv_cwd')
 end
 
 function process.chdir(dir)
@@ -153,13 +150,13 @@ local function external()
 end
 
 local memoryUsage = setmetatable({
-  rss = function() return check(pb.rss()) end,
+  rss = function() return check(pb.rss(), 'uv_resident_set_memory') end,
 }, {
   __call = function()
     local heap = collectgarbage('count') * 1024
     local ext = external()
     return {
-      rss = check(pb.rss()),
+      rss = check(pb.rss(), 'uv_resident_set_memory'),
       heapTotal = heap,
       heapUsed = heap,
       external = ext,
@@ -170,7 +167,7 @@ local memoryUsage = setmetatable({
 process.memoryUsage = memoryUsage
 
 function process.cpuUsage(prev)
-  local ru = check(pb.rusage())
+  local ru = check(pb.rusage(), 'uv_getrusage')
   local u, s = ru.userCPUTime, ru.systemCPUTime
   if prev ~= nil then
     errors.checkTable(prev, 'prevValue')
@@ -188,7 +185,7 @@ function process.cpuUsage(prev)
 end
 
 function process.resourceUsage()
-  return check(pb.rusage())
+  return check(pb.rusage(), 'uv_getrusage')
 end
 
 -- The types of the handles still open ('signal', 'tcp', ...), as Node's
@@ -222,7 +219,8 @@ function process.kill(pid, sig)
     error(errors.ERR_INVALID_ARG_TYPE('signal', 'of type string or number', sig), 0)
   end
   local ok, errno = pb.kill(pid, num)
-  if not ok then error(errors.uv(errno, 'kill'), 0) end
+  -- Node's message has no description here: 'kill ESRCH'.
+  if not ok then error(errors.errno(errno, 'kill'), 0) end
   return true
 end
 
@@ -292,7 +290,7 @@ function Writer:write(data, enc, cb)
   end
   local n, errno = rb.output(self.fd, data)
   if n == nil then
-    local e = errors.uv(errno, 'write')
+    local e = errors.errno(errno, 'write')
     if cb then ticks.nextTick(cb, e) return false end
     error(e, 0)
   end
@@ -318,7 +316,7 @@ proto.on(process, 'newListener', function(name)
   local h, errno = binding('signal').new(signals[name], function(signum)
     process:emit(name, name, signum)
   end)
-  if not h then error(errors.uv(errno, 'uv_signal_start'), 0) end
+  if not h then error(errors.errno(errno, 'uv_signal_start'), 0) end
   signalHandles[name] = h
 end)
 

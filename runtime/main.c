@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *f) {
   fputs("Usage: lode [options] [script.lua | -e code | -] [arguments]\n"
@@ -90,11 +91,16 @@ int main(int argc, char **argv) {
     }
   }
   if (!eval && !from_stdin) {
-    if (i >= argc) {
+    if (i < argc) {
+      script = argv[i++];
+    } else if (isatty(0)) {
       fprintf(stderr, "lode: no script given (try lode --help)\n");
       return 9;
+    } else {
+      /* As luajit and node do, a standard input that is not a terminal is
+       * the script; unlike "lode -", argv gets no "-" (node's argv). */
+      from_stdin = 2;
     }
-    script = argv[i++];
   }
 
   /* process.argv: [0] the executable, [1] the script ('-' for standard
@@ -108,7 +114,7 @@ int main(int argc, char **argv) {
   pargv[0] = argv[0];
   code = 1;
   if (script) pargv[code++] = (char *)script;
-  else if (from_stdin) pargv[code++] = (char *)"-";
+  else if (from_stdin == 1) pargv[code++] = (char *)"-";
   memcpy(pargv + code, argv + i, (size_t)nargs * sizeof *pargv);
 
   lode_options_init(&o);

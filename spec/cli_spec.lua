@@ -170,11 +170,38 @@ t.test('an unknown option prints one line and exits 9', function()
   t.match(r.err, '%-x')
 end)
 
-t.test('no script at all prints one line and exits non-zero', function()
-  local r = run('')
-  t.ok(r.code ~= 0, 'exit code ' .. tostring(r.code))
+t.test('no script and a standard input that is not a terminal runs standard input', function()
+  local r = run('', { input = 'print("piped", select("#", ...), process.argv[1], #process.argv, arg[0], __filename)\n' })
+  t.eq(r.err, '')
+  t.eq(r.code, 0)
+  t.eq(r.out, 'piped\t0\tnil\t0\tnil\t[stdin]\n', "no '-' in process.argv, as in node; arg[0] nil, as in luajit")
+  r = run('', { input = 'local x = 1\nerror("bad pipe")\n' })
+  t.eq(r.code, 1)
+  t.match(r.err, '%[stdin%]:2: bad pipe')
+  r = run('') -- /dev/null: an empty script
+  t.eq(r.code, 0, r.err)
   t.eq(r.out, '')
-  t.eq(#lines(r.err), 1, r.err)
+  r = run('-e "print(2)"', { input = 'print(1)\n' })
+  t.eq(r.out, '2\n', '-e does not read standard input')
+end)
+
+t.test('no script on a terminal prints one line and exits 9', function()
+  -- script(1) gives lode a pseudo-terminal as standard input.
+  local probe = io.popen('command -v script 2>/dev/null')
+  local have = probe:read('*a') ~= ''
+  probe:close()
+  if not have then
+    print('# skipped: no script(1) to make a terminal')
+    return
+  end
+  local r = t.spawn('', { exe = 'script -qec ' .. t.quote(t.quote(LODE)) .. ' /dev/null' })
+  if r.out:find('openpty', 1, true) or r.out:find('failed', 1, true) then
+    print('# skipped: no pseudo-terminal here: ' .. r.out)
+    return
+  end
+  t.eq(r.code, 9, r.out .. r.err)
+  t.eq(#lines(r.out), 1, r.out)
+  t.match(r.out, 'no script given')
 end)
 
 t.test('a missing script exits 1 naming the file', function()

@@ -139,6 +139,44 @@ t.test("chunks run with _G as their environment", function()
   _G.modSetGlobal = nil
 end)
 
+t.test("package.loaded and _G hold no lode internal", function()
+  -- A fresh lode lists both tables; what it has beyond plain luajit must be
+  -- the globals lode documents, and package.loaded must hold nothing more.
+  local list = "local function keys(t) local r = {} for k in next, t do r[#r + 1] = tostring(k) end " ..
+    "table.sort(r) return table.concat(r, ' ') end print(keys(package.loaded)) print(keys(_G))"
+  local r = t.spawn('-e ' .. t.quote(list))
+  t.eq(r.code, 0, r.err)
+  local lodeLoaded, lodeG = r.lines[1] or '', r.lines[2] or ''
+  local extraG = {}
+  local documented = {
+    process = true, console = true, Buffer = true, queueMicrotask = true, arg = true,
+    setTimeout = true, setInterval = true, setImmediate = true,
+    clearTimeout = true, clearInterval = true, clearImmediate = true,
+  }
+  local out, rc = sh('luajit -e ' .. t.quote(list))
+  if rc ~= 0 then
+    print('# luajit not on PATH: only the lode side is checked')
+    out = ''
+  end
+  local plain = t.lines(out)
+  local plainG = {}
+  for name in (plain[2] or ''):gmatch('%S+') do plainG[name] = true end
+  for name in lodeG:gmatch('%S+') do
+    if not plainG[name] and not documented[name] then extraG[#extraG + 1] = name end
+  end
+  -- lode's Buffer loads LuaJIT's own ffi library, which luajit only preloads.
+  if plain[1] then
+    t.eq(lodeLoaded:gsub(' ffi ', ' '), plain[1], 'package.loaded is as under luajit, ffi aside')
+  end
+  for name in lodeLoaded:gmatch('%S+') do
+    t.eq(name:find('lode', 1, true) or name:find(':', 1, true), nil, 'package.loaded: ' .. name)
+  end
+  if plain[2] then t.same(extraG, {}, '_G beyond luajit: ' .. table.concat(extraG, ' ')) end
+  t.eq(lodeG:find('lode', 1, true), nil, lodeG)
+  t.eq(rawget(_G, 'lode_fileenv'), nil)
+  t.eq(package.loaded['lode:fileenv'], nil)
+end)
+
 t.test("globals: process, console, Buffer and the timers", function()
   t.eq(type(process), 'table')
   t.eq(type(process.argv), 'table')
@@ -175,6 +213,155 @@ end)
 t.test("a chunk returning a non-table value exports it", function()
   t.eq(require('./fixtures/mod/string_exports'), 'just a string')
   t.eq(require('./fixtures/mod/string_exports'), 'just a string', 'from the cache')
+end)
+
+-- What a chunk returns, by kind and by path ------------------------------
+
+-- The fixtures in lua_modules/kinds/, one per kind of returned value.
+local KINDS = { 'function', 'string', 'number', 'true', 'false', 'table',
+                'nothing', 'filled', 'own', 'replaced' }
+
+-- A one-line picture of a module's value, the same under lode and luajit.
+local function picture(v)
+  local k = type(v)
+  if k == 'function' then return 'function:' .. table.concat({ v('x') }, ',') end
+  if k == 'table' then
+    local ks = {}
+    for key, val in next, v do ks[#ks + 1] = tostring(key) .. '=' .. tostring(val) end
+    table.sort(ks)
+    return 'table:{' .. table.concat(ks, ',') .. '}'
+  end
+  return k .. ':' .. tostring(v)
+end
+
+-- What each kind gives as a lode file (a relative path or lua_modules/).
+local AS_FILE = {
+  ['function'] = 'function:called,x',
+  string = 'string:a string',
+  number = 'number:42',
+  ['true'] = 'boolean:true',
+  ['false'] = 'boolean:false',
+  table = 'table:{kind=table}',
+  nothing = 'table:{}',
+  filled = 'table:{filled=true}',
+  own = 'table:{own=true}',
+  replaced = 'string:replaced',
+}
+
+-- Requires `name` through `req`, then forgets it, so that the next path
+-- loads the file again.
+local function requireOnce(req, name, file)
+  local ok, v = pcall(req, name)
+  local again = ok and req(name)
+  local entry = require.cache[file]
+  require.cache[file] = nil
+  return ok, v, again, entry
+end
+
+t.test("a relative path gives what the chunk returned, else module.exports", function()
+  for _, kind in ipairs(KINDS) do
+    local name = './fixtures/mod/lua_modules/kinds/' .. kind
+    local file = fix('lua_modules/kinds/' .. kind .. '.lua')
+    local ok, v, again, entry = requireOnce(require, name, file)
+    package.loaded[name] = nil -- own.lua set it
+    t.ok(ok, kind .. ': ' .. tostring(v))
+    t.eq(picture(v), AS_FILE[kind], kind)
+    t.eq(again, v, kind .. ': the second require gives the same value')
+    t.eq(entry and entry.exports, v, kind .. ': require.cache holds it')
+    t.eq(entry and entry.loaded, true, kind)
+  end
+end)
+
+t.test("lua_modules/ gives what the chunk returned, else module.exports", function()
+  local r = require('module').createRequire(fix('anything.lua'))
+  for _, kind in ipairs(KINDS) do
+    for _, name in ipairs({ 'kinds/' .. kind, 'kinds.' .. kind }) do
+      local file = fix('lua_modules/kinds/' .. kind .. '.lua')
+      local ok, v, again, entry = requireOnce(r, name, file)
+      package.loaded[name] = nil
+      t.ok(ok, name .. ': ' .. tostring(v))
+      t.eq(picture(v), AS_FILE[kind], name)
+      t.eq(again, v, name .. ': the second require gives the same value')
+      t.eq(entry and entry.exports, v, name .. ': require.cache holds it')
+    end
+  end
+end)
+
+-- What each kind gives through package.path: Lua's require for the plain
+-- Lua ones (nothing gives true), module.exports for the lode-style ones.
+local AS_PATH = {
+  nothing = 'boolean:true',
+}
+
+t.test("package.path gives what Lua's require gives, and stores it in package.loaded", function()
+  local saved = package.path
+  package.path = FIX .. '/lua_modules/?.lua;' .. saved
+  local results = {}
+  for _, kind in ipairs(KINDS) do
+    local name = 'kinds.' .. kind
+    local file = fix('lua_modules/kinds/' .. kind .. '.lua')
+    local ok, v, again, entry = requireOnce(require, name, file)
+    local stored = package.loaded[name]
+    package.loaded[name] = nil
+    results[kind] = { ok = ok, v = v, again = again, entry = entry, stored = stored }
+  end
+  package.path = saved
+  for _, kind in ipairs(KINDS) do
+    local r = results[kind]
+    t.ok(r.ok, kind .. ': ' .. tostring(r.v))
+    t.eq(picture(r.v), AS_PATH[kind] or AS_FILE[kind], kind)
+    t.eq(r.stored, r.v, kind .. ': package.loaded holds it')
+    t.eq(r.again, r.v, kind .. ': the second require gives the same value')
+    t.eq(r.entry and r.entry.exports, r.v, kind .. ': require.cache holds it')
+  end
+end)
+
+t.test("package.path modules give what luajit's own require gives", function()
+  local _, rc = sh('command -v luajit')
+  if rc ~= 0 then
+    print('# skipped: no luajit on PATH')
+    return
+  end
+  local saved = package.path
+  package.path = FIX .. '/lua_modules/?.lua;' .. saved
+  local pure = { 'function', 'string', 'number', 'true', 'false', 'table', 'nothing', 'own' }
+  local mine = {}
+  for _, kind in ipairs(pure) do
+    local name = 'kinds.' .. kind
+    local ok, v = pcall(require, name)
+    mine[#mine + 1] = ok and (picture(v) .. '|' .. picture(package.loaded[name])) or 'error'
+    package.loaded[name] = nil
+    require.cache[fix('lua_modules/kinds/' .. kind .. '.lua')] = nil
+  end
+  package.path = saved
+  -- The same picture function and loop, run by luajit itself.
+  local prog = ([[
+package.path = %q .. package.path
+local function picture(v)
+  local k = type(v)
+  if k == 'function' then return 'function:' .. table.concat({ v('x') }, ',') end
+  if k == 'table' then
+    local ks = {}
+    for key, val in next, v do ks[#ks + 1] = tostring(key) .. '=' .. tostring(val) end
+    table.sort(ks)
+    return 'table:{' .. table.concat(ks, ',') .. '}'
+  end
+  return k .. ':' .. tostring(v)
+end
+for kind in (%q):gmatch('%%S+') do
+  local name = 'kinds.' .. kind
+  local ok, v = pcall(require, name)
+  print(ok and (picture(v) .. '|' .. picture(package.loaded[name])) or 'error')
+end
+]]):format(FIX .. '/lua_modules/?.lua;', table.concat(pure, ' '))
+  local tmp = os.tmpname()
+  local f = io.open(tmp, 'wb')
+  f:write(prog)
+  f:close()
+  local out, rc2 = sh('luajit ' .. tmp)
+  os.remove(tmp)
+  t.eq(rc2, 0, out)
+  t.same(mine, t.lines(out))
 end)
 
 -- require.cache -----------------------------------------------------------
