@@ -407,10 +407,31 @@ function Socket:setEncoding(enc)
   return self
 end
 
--- pipe and unpipe are Readable's: they need only on, pause, resume,
--- 'data' and 'end' of the source.
-Socket.pipe = Duplex.pipe
-Socket.unpipe = Duplex.unpipe
+-- pipe(dest[, {end}]): the bytes of this socket into a writable, with
+-- backpressure; dest:finish() at 'end' unless end = false. (Readable's
+-- pipe reads Readable's own state, which a socket does not keep.)
+function Socket:pipe(dest, opts)
+  if type(opts) ~= 'nil' then errors.checkTable(opts, 'options') end
+  if type(dest) ~= 'table' or type(dest.write) ~= 'function' then
+    error(errors.ERR_INVALID_ARG_TYPE('destination', 'a writable stream', dest), 0)
+  end
+  self:on('data', function(chunk)
+    if dest:write(chunk) == false then
+      self:pause()
+      dest:once('drain', function() self:resume() end)
+    end
+  end)
+  if not (opts and opts['end'] == false) then
+    self:once('end', function() dest:finish() end)
+  end
+  dest:emit('pipe', self)
+  return dest
+end
+
+function Socket:unpipe()
+  self:removeAllListeners('data')
+  return self
+end
 
 -- Listeners are EventEmitter's own (Readable's versions keep fields this
 -- socket does not have).
@@ -765,6 +786,7 @@ function Socket:setTimeout(ms, cb)
     end, ms)
     timer:unref()
     self._timer = timer
+    self._tms = ms
   end
   return self
 end
@@ -846,14 +868,12 @@ function getters.writableEnded(s) return has(s, ENDED) end
 function getters.writableFinished(s) return has(s, FINISHED) end
 function getters.readableEnded(s) return has(s, END_EMITTED) end
 function getters.writableNeedDrain(s) return has(s, NEED_DRAIN) end
-function getters.writableHighWaterMark() return HWM end
-function getters.readableHighWaterMark() return HWM end
 function getters.readableFlowing(s)
   if has(s, FLOWING) then return true end
   if has(s, PAUSED) then return false end
   return nil
 end
-function getters.timeout(s) local t = rawget(s, '_timer'); return t and t._idleTimeout or nil end
+function getters.timeout(s) return rawget(s, '_timer') and rawget(s, '_tms') or nil end
 function getters.readyState(s)
   if has(s, CONNECTING) then return 'opening' end
   local r, w = getters.readable(s), getters.writable(s)

@@ -313,11 +313,6 @@ function M.ERR_STREAM_WRITE_AFTER_END()
   return new('Error', 'ERR_STREAM_WRITE_AFTER_END', 'write after end')
 end
 
-function M.ERR_SOCKET_BAD_PORT(name, value)
-  return new('RangeError', 'ERR_SOCKET_BAD_PORT',
-    format('%s should be >= 0 and < 65536. %s.', name, describe(value)))
-end
-
 -- Checkers raise at once, before the caller allocates anything.
 local function typeChecker(luaType)
   local expected = 'of type ' .. luaType
