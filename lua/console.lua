@@ -101,6 +101,13 @@ local function write(self, stream, fallback, s)
   if not ok and not (type(err) == 'table' and (err.errno ~= nil or err.syscall ~= nil)) then
     error(err, 0)
   end
+  -- A stream's write error comes as 'error' on a later tick (EPIPE on
+  -- stdout when the reader went away): a listener added now keeps it
+  -- from ending the process, as Node's console does.
+  if type(stream) == 'table' and stream.errored ~= nil and type(stream.listenerCount) == 'function'
+    and stream:listenerCount('error') == 0 then
+    stream:once('error', function() end)
+  end
 end
 
 local function formatFor(self, stream, n, ...)

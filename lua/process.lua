@@ -11,10 +11,9 @@ local ticks = require('internal/ticks')
 local hooks = require('internal/hooks')
 local pb = binding('process')
 local rb = binding('runtime')
-local tty = binding('tty')
 
 local type, tostring, error, rawset, ipairs = type, tostring, error, rawset, ipairs
-local setmetatable, getmetatable, next = setmetatable, getmetatable, next
+local setmetatable, next = setmetatable, next
 local floor = math.floor
 
 local hrtimeC = ffi.cast('uint64_t (*)(void)', pb.fnptrs().hrtime)
@@ -36,10 +35,18 @@ local function checkCode(code)
   return code
 end
 
+local stdio = { stdin = true, stdout = true, stderr = true }
+
 local processMeta = {
   __index = function(_, k)
     if k == 'exitCode' then return exitCode end
     if k == 'title' then return pb.gettitle() or 'lode' end
+    if stdio[k] then
+      -- Made on first access (lua/internal/stdio.lua), then a plain field.
+      local s = require('internal/stdio')[k]()
+      rawset(process, k, s)
+      return s
+    end
     return proto[k]
   end,
   __newindex = function(t, k, v)
@@ -272,39 +279,6 @@ function process.emitWarning(warning, wtype, code)
     process.stderr:write(line)
   end)
 end
-
--- stdout and stderr: synchronous writers until streams arrive (net).
-local Writer = {}
-Writer.__index = Writer
-
--- write(chunk[, encoding][, cb]): a string (text in `encoding`, UTF-8 by
--- default) or a Buffer, written whole before it returns.
-function Writer:write(data, enc, cb)
-  if getmetatable(self) ~= Writer then error(errors.ERR_INVALID_THIS('WriteStream'), 0) end
-  if type(enc) == 'function' then cb, enc = enc, nil end
-  local Buffer = require('buffer').Buffer
-  if type(data) == 'string' then
-    if enc ~= nil and enc ~= 'utf8' and enc ~= 'utf-8' then data = Buffer.from(data, enc) end
-  elseif not Buffer.isBuffer(data) then
-    error(errors.ERR_INVALID_ARG_TYPE('chunk', 'of type string or a Buffer', data), 0)
-  end
-  local n, errno = rb.output(self.fd, data)
-  if n == nil then
-    local e = errors.errno(errno, 'write')
-    if cb then ticks.nextTick(cb, e) return false end
-    error(e, 0)
-  end
-  if cb then ticks.nextTick(cb, nil) end
-  return true
-end
-
-Writer.__tostring = function(w) return 'WriteStream(fd ' .. w.fd .. ')' end
-
-local function writer(fd)
-  return setmetatable({ fd = fd, isTTY = options.ownStdio and tty.guess(fd) == 'tty' or false, writable = true }, Writer)
-end
-process.stdout = writer(1)
-process.stderr = writer(2)
 
 -- Signals: the first listener of 'SIGINT' (...) installs a handle and the
 -- last one removed closes it, which restores the default action.

@@ -5,6 +5,9 @@
  */
 #include "stream.h"
 
+#include <errno.h>
+#include <sys/ioctl.h>
+
 #define MT LODE__MT_TTY
 
 /* guess(fd): 'tty', 'pipe', 'file', 'tcp', 'udp' or 'unknown'. */
@@ -23,6 +26,20 @@ static int l_guess(lua_State *L) {
   }
   lua_pushstring(L, s);
   return 1;
+}
+
+/* winsize(fd): columns, rows of the terminal on fd, asked of the kernel
+ * with no handle, so stdout on a terminal needs no uv_tty_t (which would
+ * stay open and count as one of the script's handles). */
+static int l_winsize(lua_State *L) {
+  lua_Integer fd = luaL_checkinteger(L, 1);
+  struct winsize ws;
+  if (fd < 0 || fd > 0x7fffffff)
+    return lode__argerror(L, "ERR_OUT_OF_RANGE", "The value of \"fd\" is out of range. Received %d", (int)fd);
+  if (ioctl((int)fd, TIOCGWINSZ, &ws) != 0) return lode__uverr(L, uv_translate_sys_error(errno));
+  lua_pushinteger(L, ws.ws_col);
+  lua_pushinteger(L, ws.ws_row);
+  return 2;
 }
 
 /* new(fd): a tty handle on fd. */
@@ -74,6 +91,7 @@ static const luaL_Reg funcs[] = {
   {"guess", l_guess},
   {"new", l_new},
   {"resetMode", l_reset_mode},
+  {"winsize", l_winsize},
   {NULL, NULL},
 };
 
