@@ -44,11 +44,17 @@ end
 local ReadStream = stdio.StdinStream:extend('ReadStream')
 tty.ReadStream = ReadStream
 
-function ReadStream:initialize(fd)
+-- The uv_tty_t is made at the first read or setRawMode (see
+-- internal/stdio.lua); what libuv would refuse is refused here already.
+local function checkTTY(fd)
   checkFd(fd)
-  local h, errno = ttyb.new(fd)
-  if not h then error(initFailed(errno), 0) end
-  stdio.StdinStream.initialize(self, h, fd)
+  local kind = ttyb.guess(fd)
+  if kind == 'file' or kind == 'unknown' then error(initFailed(-22), 0) end
+end
+
+function ReadStream:initialize(fd)
+  checkTTY(fd)
+  stdio.StdinStream.initialize(self, fd, 'tty')
   self.isTTY = true
   self.isRaw = false
 end
@@ -61,7 +67,7 @@ local resetAtExit = false
 function ReadStream:setRawMode(flag)
   checkThis(self, ReadStream)
   flag = flag and true or false
-  local h = rawget(self, '_handle')
+  local h = stdio.handleOf(self)
   if h then
     local ok, errno = h:setMode(flag and 1 or 0)
     if not ok then
@@ -97,9 +103,7 @@ function WriteStream.__index(t, k)
 end
 
 function WriteStream:initialize(fd)
-  checkFd(fd)
-  local kind = ttyb.guess(fd)
-  if kind == 'file' or kind == 'unknown' then error(initFailed(-22), 0) end
+  checkTTY(fd)
   stdio.SyncWriteStream.initialize(self, fd)
   self.isTTY = true
 end

@@ -11,8 +11,10 @@
 
 /* new([ipc]): a pipe handle not yet bound, connected or opened. */
 static int l_new(lua_State *L) {
+  /* Read before the handle's userdata is pushed (it would be at 1). */
+  int ipc = lua_toboolean(L, 1);
   lode__handle *h = lode__stream_new(L, MT, "pipe", UV_NAMED_PIPE);
-  int st = uv_pipe_init(h->rt->loop, LODE__UV(h, uv_pipe_t), lua_toboolean(L, 1));
+  int st = uv_pipe_init(h->rt->loop, LODE__UV(h, uv_pipe_t), ipc);
   if (st != 0) {
     lode__handle_abort(L, h);
     return lode__uverr(L, st);

@@ -120,24 +120,57 @@ end
 
 -- A Readable over a libuv stream handle (pipe, tcp or tty) that the
 -- handle's reads feed: C calls self:_onread(data) and, at EOF or on an
--- error, self:_onread(nil, status) (modules/stream.c).
+-- error, self:_onread(nil, status) (modules/stream.c). The handle is made
+-- at the first read, so a stream never read from holds no handle at all
+-- (nothing open, nothing keeping the loop alive), and closed at EOF.
 local StdinStream = Readable:extend('ReadStream')
 M.StdinStream = StdinStream
 
 local EOF = binding('tcp').codes.EOF
+local KINDS = { pipe = true, tcp = true, tty = true }
 
-function StdinStream:initialize(h, fd)
+-- StdinStream:new(fd, kind): kind is 'pipe', 'tcp' or 'tty'.
+function StdinStream:initialize(fd, kind)
+  errors.checkInteger(fd, 'fd', 0, 2147483647)
+  if not KINDS[kind] then error(errors.ERR_INVALID_ARG_VALUE('kind', kind, "must be 'pipe', 'tcp' or 'tty'"), 0) end
   Readable.initialize(self)
   self.fd = fd
   self.isTTY = false
-  self._handle = h
-  h:setowner(self)
+  self._kind = kind
 end
 
-function StdinStream:_read()
-  checkThis(self, StdinStream, 'fd')
+-- The handle, made on first use; nil once the stream is destroyed or
+-- when libuv refused the descriptor (the stream is then destroyed with
+-- that error).
+local function handleOf(self)
   local h = rawget(self, '_handle')
-  if not h or rawget(self, '_reading') then return end
+  if h or self.destroyed then return h end
+  local kind, errno, ok = self._kind, nil, nil
+  if kind == 'tty' then
+    h, errno = ttyb.new(self.fd)
+  else
+    h, errno = binding(kind).new(false)
+    if h then
+      ok, errno = h:open(self.fd)
+      if not ok then h:close(); h = nil end
+    end
+  end
+  if not h then
+    self:destroy(errors.errnoException(errno, kind == 'tty' and 'uv_tty_init' or 'open'))
+    return nil
+  end
+  h:setowner(self)
+  if rawget(self, '_unref') then h:ref(false) end
+  self._handle = h
+  return h
+end
+M.handleOf = handleOf
+
+function StdinStream:_read()
+  checkThis(self, StdinStream, '_kind')
+  if rawget(self, '_reading') then return end
+  local h = handleOf(self)
+  if not h then return end
   local ok, errno = h:readStart()
   if not ok then return self:destroy(errors.errnoException(errno, 'read')) end
   self._reading = true
@@ -150,7 +183,7 @@ local function stopReading(self)
 end
 
 function StdinStream:_onread(data, errno)
-  checkThis(self, StdinStream, 'fd')
+  checkThis(self, StdinStream, '_kind')
   if data ~= nil then
     errors.checkString(data, 'data')
     if not self:push(data) then stopReading(self) end
@@ -167,7 +200,7 @@ end
 
 -- Closing the handle does not close fds 0-2 (libuv keeps them open).
 function StdinStream:_destroy(err, cb)
-  checkThis(self, StdinStream, 'fd')
+  checkThis(self, StdinStream, '_kind')
   errors.checkFunction(cb, 'callback')
   local h = rawget(self, '_handle')
   if not h then return cb(err) end
@@ -177,7 +210,7 @@ function StdinStream:_destroy(err, cb)
 end
 
 function StdinStream:_onclose()
-  checkThis(self, StdinStream, 'fd')
+  checkThis(self, StdinStream, '_kind')
   local done = rawget(self, '_closed')
   if done then
     self._closed = nil
@@ -185,34 +218,36 @@ function StdinStream:_onclose()
   end
 end
 
+local function setRef(self, on)
+  self._unref = not on or nil
+  local h = rawget(self, '_handle')
+  if h then h:ref(on) end
+end
+
 -- pause() lets the process end: the handle may read on, up to the
 -- high-water mark, but no longer keeps the loop alive.
 function StdinStream:pause()
-  checkThis(self, StdinStream, 'fd')
+  checkThis(self, StdinStream, '_kind')
   Readable.pause(self)
-  local h = rawget(self, '_handle')
-  if h then h:ref(false) end
+  setRef(self, false)
   return self
 end
 
 function StdinStream:resume()
-  checkThis(self, StdinStream, 'fd')
-  local h = rawget(self, '_handle')
-  if h then h:ref(true) end
+  checkThis(self, StdinStream, '_kind')
+  setRef(self, true)
   return Readable.resume(self)
 end
 
 function StdinStream:ref()
-  checkThis(self, StdinStream, 'fd')
-  local h = rawget(self, '_handle')
-  if h then h:ref(true) end
+  checkThis(self, StdinStream, '_kind')
+  setRef(self, true)
   return self
 end
 
 function StdinStream:unref()
-  checkThis(self, StdinStream, 'fd')
-  local h = rawget(self, '_handle')
-  if h then h:ref(false) end
+  checkThis(self, StdinStream, '_kind')
+  setRef(self, false)
   return self
 end
 
@@ -224,6 +259,7 @@ local function tty() return require('tty') end
 -- descriptor that is not open; lode's in a runtime without stdio).
 local function emptyInput()
   local s = Readable:new({ read = function() end })
+  s.isTTY = false
   s:push(nil)
   return s
 end
@@ -237,12 +273,7 @@ function M.stdin()
     s.isTTY = false
     return s
   end
-  if kind == 'pipe' or kind == 'tcp' then
-    local h = kind == 'pipe' and binding('pipe').new(false) or binding('tcp').new()
-    local ok = h and h:open(0)
-    if ok then return StdinStream:new(h, 0) end
-    if h then h:close() end
-  end
+  if kind == 'pipe' or kind == 'tcp' then return StdinStream:new(0, kind) end
   return emptyInput()
 end
 

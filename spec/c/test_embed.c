@@ -172,6 +172,26 @@ static void test_output(void) {
   lode_free(rt);
 }
 
+/* Without own_stdio, stdout and stderr are Writables that reach the host
+ * and stdin is an empty stream that ends at once: fd 0 is never read. */
+static void test_stdio_streams(void) {
+  captured c;
+  lode_runtime *rt = new_captured(&c, NULL);
+  CHECK(lode_run_string(rt,
+    "local s = process.stdin\n"
+    "print(process.stdout.isTTY, process.stdout.fd, process.stdout.writable, s.isTTY)\n"
+    "s:on('data', function(d) print('data', d) end)\n"
+    "s:on('end', function()\n"
+    "  print('end')\n"
+    "  process.stdout:write('w', function(e) print('cb', e) end)\n"
+    "  process.stderr:write(Buffer.from('x'))\n"
+    "end)\n", "t") == LODE_OK);
+  CHECK(lode_run(rt) == LODE_OK);
+  CHECK(strcmp(c.out, "false\t1\ttrue\tfalse\nend\nwcb\tnil\n") == 0);
+  CHECK(strcmp(c.err, "x") == 0);
+  lode_free(rt);
+}
+
 static void test_on_error(void) {
   captured c;
   lode_options o;
@@ -432,6 +452,7 @@ int main(void) {
   test_misuse_null_and_closed();
   test_misuse_reentry();
   test_output();
+  test_stdio_streams();
   test_on_error();
   test_userdata();
   test_run_buffer();
