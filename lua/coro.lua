@@ -1,0 +1,346 @@
+-- coro: the coroutine style. The same modules as the callback style, read
+-- top to bottom: a coroutine that coro.run started suspends in coro's own
+-- waits (await, sleep, once, all, race, write, finish, and the Readable
+-- loops iter and lines) and is resumed from the loop when the callback or
+-- event it waits for comes.
+--
+-- Every wait follows one protocol. The waiting coroutine records a token
+-- (a value made for that wait, usually the callback itself) in `state`,
+-- then yields WAIT. Whatever ends the wait calls wake(co, token, err, ...),
+-- and step resumes the coroutine only while `state[co]` still holds that
+-- very token, so:
+--   - a callback that fires twice, or a cancelled wait's callback, resumes
+--     nothing (the token was cleared or replaced when the wait ended);
+--   - a dead coroutine is never resumed;
+--   - a wake that comes while some coroutine runs (a callback called
+--     synchronously from inside the call that started the wait, or an
+--     event emitted by another coroutine) is deferred to a microtask, so a
+--     wait is always resumed from the loop's own level;
+--   - a coroutine that the script resumes itself (it yielded with its own
+--     coroutine.yield, or the script calls coroutine.resume on a waiting
+--     coroutine) is not taken for the end of a coro wait: a wait only
+--     returns for its token and yields again otherwise.
+local require = ...
+
+local errors = require('internal/errors')
+local ticks = require('internal/ticks')
+local timers = require('timers')
+
+local create, resume, yield = coroutine.create, coroutine.resume, coroutine.yield
+local running, status = coroutine.running, coroutine.status
+local type, select, unpack, error, tostring = type, select, unpack, error, tostring
+local setmetatable, getmetatable = setmetatable, getmetatable
+local find, sub, byte, concat = string.find, string.sub, string.byte, table.concat
+local traceback = debug.traceback
+local setTimeout, clearTimeout = timers.setTimeout, timers.clearTimeout
+local nextTick, queueMicrotask = ticks.nextTick, ticks.queueMicrotask
+
+-- What each coroutine is to coro (weak keys: a finished or abandoned
+-- coroutine is collected with its entry):
+--   nil    not coro's: coro never suspends it;
+--   true   coro's, running (or stopped in a yield of the script's own);
+--   false  cancelled by coro.all or coro.race: nothing resumes it again;
+--   token  coro's, suspended in the wait that token stands for.
+local state = setmetatable({}, { __mode = 'k' })
+
+-- The function a coroutine of coro.all or coro.race reports its end to.
+local parents = setmetatable({}, { __mode = 'k' })
+
+-- What coro's waits yield. A script that resumes a waiting coroutine
+-- itself gets this back, never a value of its own.
+local WAIT = setmetatable({}, { __tostring = function() return 'coro wait' end })
+
+local function outside(name)
+  return errors.new('Error', 'ERR_CORO_OUTSIDE', name .. ' can only wait inside a coroutine ' ..
+    'started by coro.run: call it from coro.run(function() ... end)')
+end
+
+local function prematureClose()
+  return errors.new('Error', 'ERR_STREAM_PREMATURE_CLOSE', 'Premature close')
+end
+
+local function timedOut(name, ms)
+  local e = errors.new('Error', 'ETIMEDOUT', ('%s timed out after %s ms'):format(name, tostring(ms)))
+  e.syscall = name
+  return e
+end
+
+-- The coroutine a wait may suspend, or ERR_CORO_OUTSIDE.
+local function current(name)
+  local co = running()
+  if co == nil or state[co] ~= true then error(outside(name), 0) end
+  return co
+end
+
+local function rethrow(err)
+  error(err, 0)
+end
+
+-- A table error learns where in its coroutine it was raised: after the
+-- coroutine died, its stack is still there for debug.traceback to read.
+local function withStack(co, err)
+  if type(err) == 'table' and err.stack == nil then
+    local msg = err.message
+    if getmetatable(err) ~= nil or msg == nil then msg = err end
+    err.stack = traceback(co, tostring(msg))
+  end
+  return err
+end
+
+-- After a resume: a coroutine that ended is forgotten; its error goes to
+-- its parent (all, race) or, from a tick of its own, to
+-- process 'uncaughtException' as any callback's error would, so the
+-- callback that resumed it is never cut short.
+local function settle(co, ok, ...)
+  if status(co) ~= 'dead' then return end
+  state[co] = nil
+  local parent = parents[co]
+  if parent ~= nil then
+    parents[co] = nil
+    return parent(ok, ...)
+  end
+  if not ok then nextTick(rethrow, withStack(co, (...))) end
+end
+
+local function step(co, tok, ...)
+  if state[co] ~= tok or status(co) ~= 'suspended' then return end
+  state[co] = true
+  return settle(co, resume(co, tok, ...))
+end
+
+local function deferred(co, tok, n, args)
+  return function() step(co, tok, unpack(args, 1, n)) end
+end
+
+-- Ends the wait `tok` of `co` with (err, ...): at once when called from
+-- the loop's level (no coroutine runs), else from a microtask.
+local function wake(co, tok, ...)
+  local r, main = running()
+  if r == nil or main then return step(co, tok, ...) end
+  local n = select('#', ...)
+  queueMicrotask(deferred(co, tok, n, { ... }))
+end
+
+-- What a wait returns once resumed with its token: the results after
+-- err, or err raised. Any other resume is a script's own and waits on.
+local function collect(tok, got, err, ...)
+  if got ~= tok then return collect(tok, yield(WAIT)) end
+  if err then error(err, 0) end
+  return ...
+end
+
+local function suspend(co, tok)
+  state[co] = tok
+  return collect(tok, yield(WAIT))
+end
+
+local coro = {}
+
+function coro.isInside()
+  local co = running()
+  return co ~= nil and state[co] == true
+end
+
+function coro.run(fn, ...)
+  errors.checkFunction(fn, 'fn')
+  local co = create(fn)
+  state[co] = true
+  settle(co, resume(co, ...))
+  return co
+end
+
+local function await(f, ...)
+  errors.checkFunction(f, 'fn')
+  local co = current('coro.await')
+  local cb
+  cb = function(...) wake(co, cb, ...) end
+  -- f(..., cb) would keep only the first of the arguments: the usual
+  -- counts are spelled out, so only long argument lists cost a table.
+  local n = select('#', ...)
+  if n == 0 then
+    f(cb)
+  elseif n == 1 then
+    f((...), cb)
+  elseif n == 2 then
+    local a, b = ...
+    f(a, b, cb)
+  elseif n == 3 then
+    local a, b, c = ...
+    f(a, b, c, cb)
+  else
+    local args = { ... }
+    args[n + 1] = cb
+    f(unpack(args, 1, n + 1))
+  end
+  return suspend(co, cb)
+end
+coro.await = await
+
+function coro.wrap(f)
+  errors.checkFunction(f, 'fn')
+  return function(...) return await(f, ...) end
+end
+
+local function checkTimeout(ms, name)
+  if ms ~= nil and (type(ms) ~= 'number' or ms ~= ms or ms < 0) then
+    if type(ms) ~= 'number' then error(errors.ERR_INVALID_ARG_TYPE(name, 'of type number', ms), 0) end
+    error(errors.ERR_OUT_OF_RANGE(name, '>= 0', ms), 0)
+  end
+end
+
+function coro.sleep(ms)
+  checkTimeout(ms, 'ms')
+  local co = current('coro.sleep')
+  local cb
+  cb = function() wake(co, cb) end
+  setTimeout(cb, ms)
+  return suspend(co, cb)
+end
+
+local function checkEmitter(emitter, name)
+  if type(emitter) ~= 'table' or type(emitter.on) ~= 'function'
+      or type(emitter.removeListener) ~= 'function' then
+    error(errors.ERR_INVALID_ARG_TYPE(name, 'an instance of EventEmitter', emitter), 0)
+  end
+end
+
+-- Waits for one `name` event of `emitter` and returns its arguments. An
+-- 'error' first raises it; a 'close' first (the emitter is gone: a
+-- destroyed stream, a closed socket or server) raises
+-- ERR_STREAM_PREMATURE_CLOSE, and so does an emitter already closed; the
+-- timeout raises ETIMEDOUT. Every listener is removed when the wait ends.
+local function waitEvent(what, emitter, name, ms)
+  local co = current(what)
+  local watchClose = name ~= 'close' and name ~= 'error'
+  if watchClose and emitter.closed == true then error(prematureClose(), 0) end
+  local onEvent, onError, onClose, timer
+  local function done()
+    emitter:removeListener(name, onEvent)
+    if onError ~= nil then emitter:removeListener('error', onError) end
+    if onClose ~= nil then emitter:removeListener('close', onClose) end
+    if timer ~= nil then clearTimeout(timer) end
+  end
+  onEvent = function(...)
+    done()
+    wake(co, onEvent, nil, ...)
+  end
+  emitter:on(name, onEvent)
+  if name ~= 'error' then
+    onError = function(err)
+      done()
+      wake(co, onEvent, err == nil and errors.ERR_UNHANDLED_ERROR(err) or err)
+    end
+    emitter:on('error', onError)
+  end
+  if watchClose then
+    onClose = function()
+      done()
+      wake(co, onEvent, prematureClose())
+    end
+    emitter:on('close', onClose)
+  end
+  if ms ~= nil then
+    timer = setTimeout(function()
+      done()
+      wake(co, onEvent, timedOut(what, ms))
+    end, ms)
+  end
+  return suspend(co, onEvent)
+end
+
+function coro.once(emitter, name, ms)
+  checkEmitter(emitter, 'emitter')
+  if name == nil or name ~= name then
+    error(errors.ERR_INVALID_ARG_VALUE('name', name, 'must not be nil or NaN'), 0)
+  end
+  checkTimeout(ms, 'timeoutMs')
+  return waitEvent('coro.once', emitter, name, ms)
+end
+
+-- coro.all and coro.race: each function runs in a coroutine of its own,
+-- started at once in order. The first to decide the outcome (the last
+-- result of all, the first of race, the first error, the timeout) resumes
+-- the caller; every coroutine still waiting is cancelled then, and one
+-- not started yet is never started.
+local function group(what, fns, ms, race)
+  if type(fns) ~= 'table' then error(errors.ERR_INVALID_ARG_TYPE('fns', 'of type table', fns), 0) end
+  local n = #fns
+  for i = 1, n do
+    if type(fns[i]) ~= 'function' then
+      error(errors.ERR_INVALID_ARG_TYPE('fns[' .. i .. ']', 'of type function', fns[i]), 0)
+    end
+  end
+  checkTimeout(ms, 'timeoutMs')
+  local co = current(what)
+  if n == 0 then return end
+  local tok, children, results = {}, {}, {}
+  local left, decided, timer = n, false, nil
+  local function decide(...)
+    if decided then return end
+    decided = true
+    if timer ~= nil then clearTimeout(timer) end
+    for i = 1, n do
+      local c = children[i]
+      if c ~= nil and state[c] ~= nil then
+        state[c] = false
+        parents[c] = nil
+      end
+    end
+    wake(co, tok, ...)
+  end
+  if ms ~= nil then
+    timer = setTimeout(function() decide(timedOut(what, ms)) end, ms)
+  end
+  for i = 1, n do
+    if decided then break end
+    local c = create(fns[i])
+    children[i] = c
+    state[c] = true
+    parents[c] = function(ok, ...)
+      if not ok then return decide(withStack(c, (...))) end
+      if race then return decide(nil, i, ...) end
+      results[i] = (...)
+      left = left - 1
+      if left == 0 then decide(nil, unpack(results, 1, n)) end
+    end
+    settle(c, resume(c))
+  end
+  return suspend(co, tok)
+end
+
+function coro.all(fns, ms)
+  return group('coro.all', fns, ms, false)
+end
+
+function coro.race(fns, ms)
+  return group('coro.race', fns, ms, true)
+end
+
+local function checkWritable(stream)
+  if type(stream) ~= 'table' or type(stream.write) ~= 'function' then
+    error(errors.ERR_INVALID_ARG_TYPE('stream', 'an instance of Writable', stream), 0)
+  end
+end
+
+-- Writes, and waits for 'drain' only when write asked the writer to wait
+-- (it returned false), so backpressure holds without a callback.
+function coro.write(stream, chunk)
+  checkWritable(stream)
+  current('coro.write')
+  if stream:write(chunk) == false then waitEvent('coro.write', stream, 'drain') end
+end
+
+-- Ends the stream (after chunk, when given) and waits for 'finish'.
+function coro.finish(stream, chunk)
+  checkWritable(stream)
+  if type(stream.finish) ~= 'function' then
+    error(errors.ERR_INVALID_ARG_TYPE('stream', 'an instance of Writable', stream), 0)
+  end
+  current('coro.finish')
+  if stream.writableFinished == true then return end
+  if chunk == nil then stream:finish() else stream:finish(chunk) end
+  if stream.writableFinished == true then return end
+  waitEvent('coro.finish', stream, 'finish')
+end
+
+return coro
