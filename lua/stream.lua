@@ -1,0 +1,1713 @@
+-- stream: Node's Readable, Writable, Duplex, Transform and PassThrough,
+-- with pipeline and finished, following Node 20's lib/internal/streams.
+--
+-- State lives in plain fields of the stream object itself, no state table
+-- per side: Node's getters are fields kept up to date as the state moves
+-- (`readableLength`, `writableFinished`, ...), and the private flags are
+-- underscore fields that are absent (nil, i.e. false) until first set, so
+-- an idle stream costs a handful of hash slots. A Duplex is one object
+-- with both sides' fields; `destroyed`, `closed`, `errored` and the
+-- emitted-error/close flags are shared by the two sides.
+--
+-- Buffers are arrays with head and tail indexes: the readable side's
+-- chunks in `_rq[_rqh.._rqt]`, the writable side's pending writes in
+-- `_wq`, three slots per write (chunk, encoding, callback). Both arrays
+-- are made on first use and their indexes restart when they empty.
+--
+-- Deferred steps run on process.nextTick exactly where Node defers them,
+-- so event orders match Node's ('readable', 'end', 'finish', 'close',
+-- 'error' from destroy, write callbacks of synchronous writes).
+local require = ...
+
+local ffi = require('ffi')
+local EventEmitter = require('events')
+local errors = require('internal/errors')
+local ticks = require('internal/ticks')
+local Buffer = require('buffer').Buffer
+local StringDecoder = require('string_decoder').StringDecoder
+
+local type, error, rawget, setmetatable, select, pairs = type, error, rawget, setmetatable, select, pairs
+local concat, sub, floor = table.concat, string.sub, math.floor
+local istype, ffistring = ffi.istype, ffi.string
+local nextTick = ticks.nextTick
+local BufT = ffi.typeof('lode_buffer')
+
+local DEFAULT_HWM = 16384
+local DEFAULT_OBJECT_HWM = 16
+
+local function nop() end
+
+-- Errors -------------------------------------------------------------------
+
+local newError = errors.new
+
+local function ERR_STREAM_PUSH_AFTER_EOF()
+  return newError('Error', 'ERR_STREAM_PUSH_AFTER_EOF', 'stream.push() after EOF')
+end
+local function ERR_STREAM_UNSHIFT_AFTER_END_EVENT()
+  return newError('Error', 'ERR_STREAM_UNSHIFT_AFTER_END_EVENT', 'stream.unshift() after end event')
+end
+local function ERR_STREAM_WRITE_AFTER_END()
+  return newError('Error', 'ERR_STREAM_WRITE_AFTER_END', 'write after end')
+end
+local function ERR_STREAM_DESTROYED(what)
+  return newError('Error', 'ERR_STREAM_DESTROYED',
+    'Cannot call ' .. what .. ' after a stream was destroyed')
+end
+local function ERR_STREAM_ALREADY_FINISHED(what)
+  return newError('Error', 'ERR_STREAM_ALREADY_FINISHED',
+    'Cannot call ' .. what .. ' after a stream was finished')
+end
+local function ERR_STREAM_PREMATURE_CLOSE()
+  return newError('Error', 'ERR_STREAM_PREMATURE_CLOSE', 'Premature close')
+end
+local function ERR_MULTIPLE_CALLBACK()
+  return newError('Error', 'ERR_MULTIPLE_CALLBACK', 'Callback called multiple times')
+end
+local function ERR_METHOD_NOT_IMPLEMENTED(name)
+  return newError('Error', 'ERR_METHOD_NOT_IMPLEMENTED', 'The ' .. name .. ' method is not implemented')
+end
+local function ERR_STREAM_NULL_VALUES()
+  return newError('TypeError', 'ERR_STREAM_NULL_VALUES', 'May not write null values to stream')
+end
+local function ERR_STREAM_CANNOT_PIPE()
+  return newError('Error', 'ERR_STREAM_CANNOT_PIPE', 'Cannot pipe, not readable')
+end
+local function chunkTypeError(chunk)
+  return errors.ERR_INVALID_ARG_TYPE('chunk', 'of type string or an instance of Buffer', chunk)
+end
+local function invalidThis(name)
+  error(newError('TypeError', 'ERR_INVALID_THIS', 'Value of "this" must be of type ' .. name), 0)
+end
+
+-- Options ------------------------------------------------------------------
+
+local function checkOptions(opts)
+  if opts ~= nil and type(opts) ~= 'table' then
+    error(errors.ERR_INVALID_ARG_TYPE('options', 'of type table', opts), 0)
+  end
+end
+
+-- A highWaterMark from options: the side's own key first (Duplex), then
+-- `highWaterMark`, else the default for the mode.
+local function getHwm(opts, objectMode, sideKey)
+  local v, name
+  if opts ~= nil then
+    if sideKey ~= nil and opts[sideKey] ~= nil then
+      v, name = opts[sideKey], 'options.' .. sideKey
+    else
+      v, name = opts.highWaterMark, 'options.highWaterMark'
+    end
+  end
+  if v == nil then
+    if objectMode then return DEFAULT_OBJECT_HWM end
+    return DEFAULT_HWM
+  end
+  if type(v) ~= 'number' or v ~= v or v < 0 or v == math.huge then
+    error(newError('TypeError', 'ERR_INVALID_ARG_VALUE',
+      "The property '" .. name .. "' is invalid. Received " .. tostring(v)), 0)
+  end
+  return floor(v)
+end
+
+-- Shared destroy machinery (Node's destroy.js) ------------------------------
+
+local function emitErrorNT(self, err)
+  if self._errorEmitted then return end
+  self._errorEmitted = true
+  self:emit('error', err)
+end
+
+local function emitCloseNT(self)
+  self._closeEmitted = true
+  if not self._noEmitClose then self:emit('close') end
+end
+
+local function emitErrorCloseNT(self, err)
+  emitErrorNT(self, err)
+  emitCloseNT(self)
+end
+
+-- Records the first error of the stream.
+local function setErrored(self, err)
+  if err ~= nil and self.errored == nil then
+    self.errored = err
+    if self.readableHighWaterMark ~= nil then self.readable = false end
+    if self.writableHighWaterMark ~= nil then self.writable = false end
+  end
+end
+
+-- Node's errorOrDestroy: destroy when autoDestroy, else record the error
+-- and emit it (on a later tick when `sync`).
+local function errorOrDestroy(self, err, sync)
+  if self.destroyed then return end
+  if not self._noAutoDestroy then
+    self:destroy(err)
+  elseif err ~= nil then
+    setErrored(self, err)
+    if sync then nextTick(emitErrorNT, self, err) else emitErrorNT(self, err) end
+  end
+end
+
+-- The callback handed to _destroy; `self._destroyCb` is destroy's own cb.
+local function onDestroyed(self, err, cb)
+  setErrored(self, err)
+  self.closed = true
+  if type(cb) == 'function' then cb(err) end
+  if err ~= nil then nextTick(emitErrorCloseNT, self, err) else nextTick(emitCloseNT, self) end
+end
+
+local function runDestroy(self, err, cb)
+  local called = false
+  self:_destroy(err, function(e)
+    if called then return end
+    called = true
+    onDestroyed(self, e, cb)
+  end)
+end
+
+-- Stream: the legacy base ---------------------------------------------------
+
+local Stream = EventEmitter:extend('Stream')
+Stream.__name = 'Stream'
+
+function Stream:initialize(opts)
+  EventEmitter.initialize(self, nil)
+end
+
+-- destroy([err], [cb]): every stream's destroy. The 'error' (when err is
+-- given) and 'close' events follow on a later tick, in that order.
+function Stream:destroy(err, cb)
+  if type(self) ~= 'table' then invalidThis('Stream') end
+  if type(err) == 'function' then cb, err = err, nil end
+  if self.destroyed then
+    if type(cb) == 'function' then cb() end
+    return self
+  end
+  setErrored(self, err)
+  self.destroyed = true
+  if self.readableHighWaterMark ~= nil then self.readable = false end
+  if self.writableHighWaterMark ~= nil then
+    self.writable = false
+    self.writableNeedDrain = false
+  end
+  if self._constructing then
+    self:once('__lode_destroy', function(er)
+      runDestroy(self, er or err, cb)
+    end)
+  else
+    runDestroy(self, err, cb)
+  end
+  return self
+end
+
+-- Default implementer hook: `_destroy(err, cb)` calls cb(err).
+function Stream:_destroy(err, cb)
+  cb(err)
+end
+
+-- construct: runs _construct on the next tick; until it calls back, reads
+-- and writes wait (`_constructing`).
+local function construct(self, after)
+  self._constructing = true
+  nextTick(function()
+    local called = false
+    self:_construct(function(err)
+      nextTick(function()
+        if called then
+          errorOrDestroy(self, err or ERR_MULTIPLE_CALLBACK())
+          return
+        end
+        called = true
+        self._constructing = nil
+        if self.destroyed then
+          self:emit('__lode_destroy', err)
+        elseif err ~= nil then
+          errorOrDestroy(self, err, true)
+        else
+          nextTick(after, self)
+        end
+      end)
+    end)
+  end)
+end
+
+-- Common options of both sides.
+local function initCommon(self, opts)
+  self.destroyed = false
+  self.closed = false
+  if opts ~= nil then
+    if opts.emitClose == false then self._noEmitClose = true end
+    if opts.autoDestroy == false then self._noAutoDestroy = true end
+    if opts.destroy ~= nil then self._destroy = opts.destroy end
+    if opts.construct ~= nil then self._construct = opts.construct end
+  end
+end
+
+-- Readable --------------------------------------------------------------------
+
+local Readable = Stream:extend('Readable')
+Readable.__name = 'Readable'
+
+local function initReadable(self, opts, duplex)
+  local objectMode = false
+  if opts ~= nil then
+    objectMode = opts.objectMode == true or (duplex and opts.readableObjectMode == true) or false
+  end
+  self.readableObjectMode = objectMode
+  self.readableHighWaterMark = getHwm(opts, objectMode, duplex and 'readableHighWaterMark' or nil)
+  self.readableLength = 0
+  self.readableEnded = false
+  self.readableFlowing = nil
+  self.readable = true
+  self._rsync = true -- Node assumes a synchronous _read until the first read
+  if opts ~= nil then
+    if opts.read ~= nil then self._read = opts.read end
+    if opts.buffers then self._rbufs = true end
+    if opts.encoding ~= nil then self:setEncoding(opts.encoding) end
+  end
+end
+
+local maybeReadMore, emitReadable, flow
+
+local function afterConstructReadable(self)
+  if self._needReadable then maybeReadMore(self) end
+end
+
+function Readable:initialize(opts)
+  checkOptions(opts)
+  EventEmitter.initialize(self, nil)
+  initCommon(self, opts)
+  initReadable(self, opts, false)
+  if self._construct ~= nil then construct(self, afterConstructReadable) end
+end
+
+local function checkReadable(self)
+  if type(self) ~= 'table' or self.readableHighWaterMark == nil then invalidThis('Readable') end
+end
+
+-- What 'data' and read() hand out for a stored chunk: in byte mode a
+-- string, or a Buffer when the stream was made with `buffers = true` and
+-- has no encoding.
+local function outChunk(self, chunk)
+  if self._rbufs and self._decoder == nil then return Buffer.from(chunk) end
+  return chunk
+end
+
+local function emitReadable_(self)
+  if not self.destroyed and self.errored == nil and (self.readableLength > 0 or self._rended) then
+    self:emit('readable')
+    self._emittedReadable = false
+  end
+  self._needReadable = not self.readableFlowing and not self._rended
+    and self.readableLength <= self.readableHighWaterMark
+  flow(self)
+end
+
+emitReadable = function(self)
+  self._needReadable = false
+  if not self._emittedReadable then
+    self._emittedReadable = true
+    nextTick(emitReadable_, self)
+  end
+end
+
+local function maybeReadMore_(self)
+  while not self._reading and not self._rended and
+    (self.readableLength < self.readableHighWaterMark or
+     (self.readableFlowing and self.readableLength == 0)) do
+    local len = self.readableLength
+    self:read(0)
+    if len == self.readableLength then break end
+  end
+  self._readingMore = false
+end
+
+maybeReadMore = function(self)
+  if not self._readingMore and not self._constructing then
+    self._readingMore = true
+    nextTick(maybeReadMore_, self)
+  end
+end
+
+local function onEofChunk(self)
+  if self._rended then return end
+  local decoder = self._decoder
+  if decoder ~= nil then
+    local chunk = decoder:finish()
+    if #chunk > 0 then
+      local q = self._rq
+      if q == nil then
+        q = {}
+        self._rq, self._rqh, self._rqt = q, 1, 0
+      end
+      local t = self._rqt + 1
+      self._rqt = t
+      q[t] = chunk
+      self.readableLength = self.readableLength + (self.readableObjectMode and 1 or #chunk)
+    end
+  end
+  self._rended = true
+  if self._rsync then
+    emitReadable(self)
+  else
+    self._needReadable = false
+    self._emittedReadable = true
+    emitReadable_(self)
+  end
+end
+
+local function addChunk(self, chunk, addToFront)
+  if self.readableFlowing and self.readableLength == 0 and not self._rsync
+    and self:listenerCount('data') > 0 then
+    if self._adwMulti then self._adw = {} else self._adw = nil end
+    self.readableDidRead = true
+    self:emit('data', outChunk(self, chunk))
+  else
+    self.readableLength = self.readableLength + (self.readableObjectMode and 1 or #chunk)
+    local q = self._rq
+    if q == nil then
+      q = {}
+      self._rq, self._rqh, self._rqt = q, 1, 0
+    end
+    if addToFront then
+      local h = self._rqh - 1
+      if h < 1 then
+        -- Shift everything up one slot to make room at the front.
+        local t = self._rqt
+        for i = t, self._rqh, -1 do q[i + 1] = q[i] end
+        self._rqt = t + 1
+        h = self._rqh
+      end
+      q[h] = chunk
+      self._rqh = h
+    else
+      local t = self._rqt + 1
+      self._rqt = t
+      q[t] = chunk
+    end
+    if self._needReadable then emitReadable(self) end
+  end
+  maybeReadMore(self)
+end
+
+local function addChunkDecoded(self, chunk, addToFront)
+  if addToFront then
+    if self.readableEnded then
+      errorOrDestroy(self, ERR_STREAM_UNSHIFT_AFTER_END_EVENT())
+      return false
+    elseif self.destroyed or self.errored ~= nil then
+      return false
+    end
+    addChunk(self, chunk, true)
+  elseif self._rended then
+    errorOrDestroy(self, ERR_STREAM_PUSH_AFTER_EOF())
+  elseif self.destroyed or self.errored ~= nil then
+    return false
+  else
+    self._reading = false
+    local decoder = self._decoder
+    if decoder ~= nil and not self.readableObjectMode then
+      chunk = decoder:write(chunk)
+      if #chunk ~= 0 then addChunk(self, chunk, false) else maybeReadMore(self) end
+    else
+      addChunk(self, chunk, false)
+    end
+  end
+  return true
+end
+
+-- Node's readableAddChunk: push and unshift.
+local function readableAddChunk(self, chunk, encoding, addToFront)
+  if not self.readableObjectMode and chunk ~= nil then
+    local tc = type(chunk)
+    if tc == 'string' then
+      if encoding ~= nil and encoding ~= 'utf8' and encoding ~= 'utf-8' and encoding ~= 'buffer' then
+        local b = Buffer.from(chunk, encoding)
+        chunk = ffistring(b._data, b._len)
+      end
+    elseif istype(BufT, chunk) then
+      chunk = ffistring(chunk._data, chunk._len)
+    else
+      errorOrDestroy(self, chunkTypeError(chunk))
+      return false
+    end
+  end
+  if chunk == nil then
+    self._reading = false
+    onEofChunk(self)
+  elseif self.readableObjectMode or #chunk > 0 then
+    if addChunkDecoded(self, chunk, addToFront) == false then return false end
+  elseif not addToFront then
+    self._reading = false
+    maybeReadMore(self)
+  end
+  return not self._rended and
+    (self.readableLength < self.readableHighWaterMark or self.readableLength == 0)
+end
+
+-- push(chunk, [encoding]): hands a chunk to the consumer (nil ends the
+-- stream). False once readableLength reaches readableHighWaterMark.
+function Readable:push(chunk, encoding)
+  checkReadable(self)
+  return readableAddChunk(self, chunk, encoding, false)
+end
+
+function Readable:unshift(chunk, encoding)
+  checkReadable(self)
+  return readableAddChunk(self, chunk, encoding, true)
+end
+
+-- Takes n units (bytes, or one object) from the front of the queue.
+local function fromList(self, n)
+  local q, h, t = self._rq, self._rqh, self._rqt
+  local first = q[h]
+  if self.readableObjectMode then
+    q[h] = nil
+    if h == t then self._rqh, self._rqt = 1, 0 else self._rqh = h + 1 end
+    return first
+  end
+  local flen = #first
+  if n == flen then
+    q[h] = nil
+    if h == t then self._rqh, self._rqt = 1, 0 else self._rqh = h + 1 end
+    return first
+  end
+  if n < flen then
+    q[h] = sub(first, n + 1)
+    return sub(first, 1, n)
+  end
+  -- Across several chunks.
+  local parts, np, got = {}, 0, 0
+  while got < n do
+    local c = q[h]
+    local len = #c
+    if got + len <= n then
+      np = np + 1
+      parts[np] = c
+      got = got + len
+      q[h] = nil
+      h = h + 1
+    else
+      local need = n - got
+      np = np + 1
+      parts[np] = sub(c, 1, need)
+      q[h] = sub(c, need + 1)
+      got = n
+    end
+  end
+  if h > t then self._rqh, self._rqt = 1, 0 else self._rqh = h end
+  return concat(parts, '', 1, np)
+end
+
+local function howMuchToRead(self, n)
+  local len = self.readableLength
+  if (n ~= nil and n <= 0) or (len == 0 and self._rended) then return 0 end
+  if self.readableObjectMode then return 1 end
+  if n == nil then
+    if self.readableFlowing and len > 0 then return #self._rq[self._rqh] end
+    return len
+  end
+  if n <= len then return n end
+  if self._rended then return len end
+  return 0
+end
+
+local function endReadableNT(self)
+  if self.errored == nil and not self._closeEmitted and not self.readableEnded
+    and self.readableLength == 0 then
+    self.readableEnded = true
+    self.readable = false
+    self:emit('end')
+    if self.writable and self.allowHalfOpen == false then
+      nextTick(function(s)
+        if s.writable and not s.writableEnded and not s.destroyed then s:finish() end
+      end, self)
+    elseif not self._noAutoDestroy then
+      if self.writableHighWaterMark == nil or self.writableFinished or self.writable == false then
+        self:destroy()
+      end
+    end
+  end
+end
+
+local function endReadable(self)
+  if not self.readableEnded then
+    self._rended = true
+    nextTick(endReadableNT, self)
+  end
+end
+
+-- read([n]): n bytes (or one object), nil when not that much is buffered;
+-- read() takes what is there, read(0) only triggers a _read.
+function Readable:read(n)
+  checkReadable(self)
+  if n ~= nil then
+    if type(n) ~= 'number' then n = tonumber(n) end
+    if n ~= nil then
+      if n ~= n then n = nil else n = floor(n) end
+    end
+  end
+  local nOrig = n
+  if n ~= nil and n > self.readableHighWaterMark then
+    -- Node grows the mark to the next power of two (at most 1 GiB).
+    local hwm = 1
+    while hwm < n do hwm = hwm * 2 end
+    if hwm > 1073741824 then
+      error(errors.ERR_OUT_OF_RANGE('size', '<= 1GiB', n), 0)
+    end
+    self.readableHighWaterMark = hwm
+  end
+  if n ~= 0 then self._emittedReadable = false end
+  local hwm = self.readableHighWaterMark
+  if n == 0 and self._needReadable and
+    ((hwm ~= 0 and self.readableLength >= hwm or hwm == 0 and self.readableLength > 0) or self._rended) then
+    if self.readableLength == 0 and self._rended then endReadable(self) else emitReadable(self) end
+    return nil
+  end
+  n = howMuchToRead(self, n)
+  if n == 0 and self._rended then
+    if self.readableLength == 0 then endReadable(self) end
+    return nil
+  end
+  local doRead = self._needReadable
+  if self.readableLength == 0 or self.readableLength - n < hwm then doRead = true end
+  if self._rended or self._reading or self.destroyed or self.errored ~= nil or self._constructing then
+    doRead = false
+  elseif doRead then
+    self._reading = true
+    self._rsync = true
+    if self.readableLength == 0 then self._needReadable = true end
+    self:_read(hwm)
+    self._rsync = false
+    if not self._reading then n = howMuchToRead(self, nOrig) end
+  end
+  local ret
+  if n > 0 and self.readableLength > 0 then ret = fromList(self, n) end
+  if ret == nil then
+    self._needReadable = self.readableLength <= self.readableHighWaterMark
+    n = 0
+  else
+    self.readableLength = self.readableLength - n
+    if self._adwMulti then self._adw = {} else self._adw = nil end
+  end
+  if self.readableLength == 0 then
+    if not self._rended then self._needReadable = true end
+    if nOrig ~= n and self._rended then endReadable(self) end
+  end
+  if ret ~= nil and not self._errorEmitted and not self._closeEmitted then
+    self.readableDidRead = true
+    ret = outChunk(self, ret)
+    self:emit('data', ret)
+  end
+  return ret
+end
+
+function Readable:_read()
+  error(ERR_METHOD_NOT_IMPLEMENTED('_read()'), 0)
+end
+
+flow = function(self)
+  while self.readableFlowing and self:read() ~= nil do end
+end
+
+local function resume_(self)
+  if not self._reading then self:read(0) end
+  self._resumeScheduled = false
+  self:emit('resume')
+  flow(self)
+  if self.readableFlowing and not self._reading then self:read(0) end
+end
+
+function Readable:resume()
+  checkReadable(self)
+  if not self.readableFlowing then
+    self.readableFlowing = not self._readableListening
+    if not self._resumeScheduled then
+      self._resumeScheduled = true
+      nextTick(resume_, self)
+    end
+  end
+  self._rpaused = false
+  return self
+end
+
+function Readable:pause()
+  checkReadable(self)
+  if self.readableFlowing ~= false then
+    self.readableFlowing = false
+    self:emit('pause')
+  end
+  self._rpaused = true
+  return self
+end
+
+function Readable:isPaused()
+  checkReadable(self)
+  return self._rpaused == true or self.readableFlowing == false
+end
+
+-- setEncoding(enc): 'data' and read() give decoded text from now on;
+-- what is buffered is decoded at once.
+function Readable:setEncoding(enc)
+  checkReadable(self)
+  local decoder = StringDecoder:new(enc)
+  self._decoder = decoder
+  self.readableEncoding = decoder.encoding
+  local q = self._rq
+  if q ~= nil and not self.readableObjectMode then
+    local parts, np = {}, 0
+    for i = self._rqh, self._rqt do
+      np = np + 1
+      parts[np] = decoder:write(q[i])
+      q[i] = nil
+    end
+    local content = concat(parts, '', 1, np)
+    self._rqh, self._rqt = 1, 0
+    if content ~= '' then
+      q[1] = content
+      self._rqt = 1
+    end
+    self.readableLength = #content
+  end
+  return self
+end
+
+local function nReadingNextTick(self) self:read(0) end
+
+local function updateReadableListening(self)
+  self._readableListening = self:listenerCount('readable') > 0
+  if self._resumeScheduled and self._rpaused == false then
+    self.readableFlowing = true
+  elseif self:listenerCount('data') > 0 then
+    self:resume()
+  elseif not self._readableListening then
+    self.readableFlowing = nil
+  end
+end
+
+-- What adding a 'data' or 'readable' listener does to the flow (Node's
+-- Readable.prototype.on; once and prependListener go through it too).
+local function listenerAdded(self, ev)
+  if ev == 'data' then
+    self._readableListening = self:listenerCount('readable') > 0
+    if self.readableFlowing ~= false then self:resume() end
+  elseif ev == 'readable' then
+    if not self.readableEnded and not self._readableListening then
+      self._readableListening = true
+      self._needReadable = true
+      self.readableFlowing = false
+      self._emittedReadable = false
+      if self.readableLength > 0 then
+        emitReadable(self)
+      elseif not self._reading then
+        nextTick(nReadingNextTick, self)
+      end
+    end
+  end
+end
+
+local emitterOn, emitterOnce = EventEmitter.on, EventEmitter.prototype.once
+local emitterPrepend, emitterPrependOnce = EventEmitter.prependListener, EventEmitter.prependOnceListener
+
+function Readable:on(ev, fn)
+  local res = emitterOn(self, ev, fn)
+  listenerAdded(self, ev)
+  return res
+end
+
+function Readable:once(ev, fn)
+  local res = emitterOnce(self, ev, fn)
+  listenerAdded(self, ev)
+  return res
+end
+
+function Readable:prependListener(ev, fn)
+  local res = emitterPrepend(self, ev, fn)
+  listenerAdded(self, ev)
+  return res
+end
+
+function Readable:prependOnceListener(ev, fn)
+  local res = emitterPrependOnce(self, ev, fn)
+  listenerAdded(self, ev)
+  return res
+end
+Readable.addListener = Readable.on
+
+local emitterOff = EventEmitter.removeListener
+
+function Readable:removeListener(ev, fn)
+  local res = emitterOff(self, ev, fn)
+  if ev == 'readable' then nextTick(updateReadableListening, self) end
+  return res
+end
+Readable.off = Readable.removeListener
+
+local emitterRemoveAll = EventEmitter.removeAllListeners
+
+function Readable:removeAllListeners(ev)
+  local res = emitterRemoveAll(self, ev)
+  if ev == 'readable' or ev == nil then nextTick(updateReadableListening, self) end
+  return res
+end
+
+-- Piping --------------------------------------------------------------------
+
+local function pipeOnDrain(src, dest)
+  return function()
+    if src._adw == dest then
+      src._adw = nil
+    elseif src._adwMulti and src._adw ~= nil then
+      src._adw[dest] = nil
+    end
+    local waiting = src._adw
+    if (waiting == nil or (src._adwMulti and next(waiting) == nil)) and src:listenerCount('data') > 0 then
+      src:resume()
+    end
+  end
+end
+
+-- pipe(dest, [opts]): writes every chunk to dest, honouring write()'s
+-- false and 'drain'; ends dest at 'end' unless opts.end == false.
+function Readable:pipe(dest, pipeOpts)
+  checkReadable(self)
+  local src = self
+  local pipes = self._pipes
+  if pipes == nil then
+    pipes = {}
+    self._pipes = pipes
+  end
+  if #pipes == 1 and not self._adwMulti then
+    self._adwMulti = true
+    local set = {}
+    if self._adw ~= nil then set[self._adw] = true end
+    self._adw = set
+  end
+  pipes[#pipes + 1] = dest
+  local doEnd = (pipeOpts == nil or pipeOpts['end'] ~= false)
+    and dest ~= process.stdout and dest ~= process.stderr
+
+  local ondrain, cleanedUp = nil, false
+  local onclose, onfinish, onerror, onunpipe, ondata, onend, unpipe
+
+  local function cleanup()
+    dest:removeListener('close', onclose)
+    dest:removeListener('finish', onfinish)
+    if ondrain then dest:removeListener('drain', ondrain) end
+    dest:removeListener('error', onerror)
+    dest:removeListener('unpipe', onunpipe)
+    src:removeListener('end', onend)
+    src:removeListener('end', unpipe)
+    src:removeListener('data', ondata)
+    cleanedUp = true
+    if ondrain and src._adw ~= nil and (dest.writableHighWaterMark == nil or dest.writableNeedDrain) then
+      ondrain()
+    end
+  end
+
+  local function pause()
+    if not cleanedUp then
+      if #pipes == 1 and pipes[1] == dest then
+        src._adw = dest
+        src._adwMulti = false
+      elseif #pipes > 1 then
+        for i = 1, #pipes do
+          if pipes[i] == dest then
+            if type(src._adw) ~= 'table' or src._adw == dest then src._adw = {} end
+            src._adwMulti = true
+            src._adw[dest] = true
+            break
+          end
+        end
+      end
+      src:pause()
+    end
+    if not ondrain then
+      ondrain = pipeOnDrain(src, dest)
+      dest:on('drain', ondrain)
+    end
+  end
+
+  onend = function() dest:finish() end
+  unpipe = function() src:unpipe(dest) end
+  onunpipe = function(readable, info)
+    if readable == src and info and info.hasUnpiped == false then
+      info.hasUnpiped = true
+      cleanup()
+    end
+  end
+  ondata = function(chunk)
+    if dest:write(chunk) == false then pause() end
+  end
+  onerror = function(er)
+    unpipe()
+    dest:removeListener('error', onerror)
+    if dest:listenerCount('error') == 0 then
+      if not dest._errorEmitted and (dest.writableHighWaterMark ~= nil or dest.readableHighWaterMark ~= nil) then
+        errorOrDestroy(dest, er)
+      else
+        dest:emit('error', er)
+      end
+    end
+  end
+  onclose = function()
+    dest:removeListener('finish', onfinish)
+    unpipe()
+  end
+  onfinish = function()
+    dest:removeListener('close', onclose)
+    unpipe()
+  end
+
+  local endFn = doEnd and onend or unpipe
+  if self.readableEnded then nextTick(endFn) else src:once('end', endFn) end
+  dest:on('unpipe', onunpipe)
+  src:on('data', ondata)
+  dest:prependListener('error', onerror)
+  dest:once('close', onclose)
+  dest:once('finish', onfinish)
+  dest:emit('pipe', src)
+  if dest.writableNeedDrain == true then
+    pause()
+  elseif not self.readableFlowing then
+    src:resume()
+  end
+  return dest
+end
+
+function Readable:unpipe(dest)
+  checkReadable(self)
+  local pipes = self._pipes
+  if pipes == nil or #pipes == 0 then return self end
+  if dest == nil then
+    self._pipes = {}
+    self:pause()
+    for i = 1, #pipes do pipes[i]:emit('unpipe', self, { hasUnpiped = false }) end
+    return self
+  end
+  local index
+  for i = 1, #pipes do
+    if pipes[i] == dest then
+      index = i
+      break
+    end
+  end
+  if index == nil then return self end
+  table.remove(pipes, index)
+  if #pipes == 0 then self:pause() end
+  dest:emit('unpipe', self, { hasUnpiped = false })
+  return self
+end
+
+-- Readable.from(source, [opts]): an object-mode Readable of the values of
+-- an array (1..#t), of successive calls of an iterator function (until it
+-- returns nil), or of one string or Buffer.
+function Readable.from(source, opts)
+  local ts = type(source)
+  local nextValue
+  if ts == 'string' or istype(BufT, source) then
+    local done = false
+    nextValue = function()
+      if done then return nil end
+      done = true
+      return source
+    end
+  elseif ts == 'table' then
+    local i = 0
+    nextValue = function()
+      i = i + 1
+      return source[i]
+    end
+  elseif ts == 'function' then
+    nextValue = source
+  else
+    error(errors.ERR_INVALID_ARG_TYPE('iterable', 'an array or an iterator function', source), 0)
+  end
+  local o = { objectMode = true, highWaterMark = 1 }
+  if opts ~= nil then
+    checkOptions(opts)
+    for k, v in pairs(opts) do o[k] = v end
+  end
+  o.read = function(self)
+    while true do
+      local v = nextValue()
+      if v == nil then
+        self:push(nil)
+        return
+      end
+      if not self:push(v) then return end
+    end
+  end
+  return Readable:new(o)
+end
+
+-- Writable ----------------------------------------------------------------------
+
+local Writable = Stream:extend('Writable')
+Writable.__name = 'Writable'
+
+local onwrite, clearBuffer, finishMaybe
+
+local function initWritable(self, opts, duplex)
+  local objectMode = false
+  if opts ~= nil then
+    objectMode = opts.objectMode == true or (duplex and opts.writableObjectMode == true) or false
+  end
+  self.writableObjectMode = objectMode
+  self.writableHighWaterMark = getHwm(opts, objectMode, duplex and 'writableHighWaterMark' or nil)
+  self.writableLength = 0
+  self.writableEnded = false
+  self.writableFinished = false
+  self.writableNeedDrain = false
+  self.writableCorked = 0
+  self.writable = true
+  self._pendingcb = 0
+  if opts ~= nil then
+    if opts.write ~= nil then self._write = opts.write end
+    if opts.writev ~= nil then self._writev = opts.writev end
+    if opts.final ~= nil then self._final = opts.final end
+    if opts.decodeStrings == true then self._decodeStrings = true end
+    if opts.defaultEncoding ~= nil then self:setDefaultEncoding(opts.defaultEncoding) end
+  end
+end
+
+local function afterConstructWritable(self)
+  if not self._writing then clearBuffer(self) end
+  finishMaybe(self)
+end
+
+function Writable:initialize(opts)
+  checkOptions(opts)
+  EventEmitter.initialize(self, nil)
+  initCommon(self, opts)
+  initWritable(self, opts, false)
+  if self._construct ~= nil then construct(self, afterConstructWritable) end
+end
+
+local function checkWritable(self)
+  if type(self) ~= 'table' or self.writableHighWaterMark == nil then invalidThis('Writable') end
+end
+
+local function chunkLength(self, chunk)
+  if self.writableObjectMode then return 1 end
+  if type(chunk) == 'string' then return #chunk end
+  return chunk.length
+end
+
+local function needFinish(self)
+  return self.writableEnded and not self.destroyed and not self._constructing
+    and self.writableLength == 0 and self.errored == nil
+    and (self._wq == nil or self._wqh > self._wqt)
+    and not self.writableFinished and not self._writing
+    and not self._errorEmitted and not self._closeEmitted
+end
+
+local function finish(self)
+  self._pendingcb = self._pendingcb - 1
+  self.writableFinished = true
+  local cbs = self._onFinished
+  if cbs ~= nil then
+    self._onFinished = nil
+    for i = 1, #cbs do cbs[i]() end
+  end
+  self:emit('finish')
+  if not self._noAutoDestroy then
+    if self.readableHighWaterMark == nil or self.readableEnded or self.readable == false then
+      self:destroy()
+    end
+  end
+end
+
+local function callOnFinished(self, err)
+  local cbs = self._onFinished
+  if cbs ~= nil then
+    self._onFinished = nil
+    for i = 1, #cbs do cbs[i](err) end
+  end
+end
+
+local function callFinal(self)
+  local called = false
+  local function onFinish(err)
+    if called then
+      errorOrDestroy(self, err or ERR_MULTIPLE_CALLBACK())
+      return
+    end
+    called = true
+    self._pendingcb = self._pendingcb - 1
+    if err ~= nil then
+      callOnFinished(self, err)
+      errorOrDestroy(self, err, self._wsync)
+    elseif needFinish(self) then
+      self._prefinished = true
+      self:emit('prefinish')
+      self._pendingcb = self._pendingcb + 1
+      nextTick(finish, self)
+    end
+  end
+  self._wsync = true
+  self._pendingcb = self._pendingcb + 1
+  self:_final(onFinish)
+  self._wsync = false
+end
+
+local function prefinish(self)
+  if not self._prefinished and not self._finalCalled then
+    if type(self._final) == 'function' and not self.destroyed then
+      self._finalCalled = true
+      callFinal(self)
+    else
+      self._prefinished = true
+      self:emit('prefinish')
+    end
+  end
+end
+
+local function finishLater(self)
+  if needFinish(self) then finish(self) else self._pendingcb = self._pendingcb - 1 end
+end
+
+finishMaybe = function(self, sync)
+  if needFinish(self) then
+    prefinish(self)
+    if self._pendingcb == 0 then
+      if sync then
+        self._pendingcb = self._pendingcb + 1
+        nextTick(finishLater, self)
+      elseif needFinish(self) then
+        self._pendingcb = self._pendingcb + 1
+        finish(self)
+      end
+    end
+  end
+end
+
+-- Calls the callback of every buffered write with the error (or
+-- ERR_STREAM_DESTROYED), as Node's errorBuffer does.
+local function errorBuffer(self)
+  if self._writing then return end
+  local q = self._wq
+  if q ~= nil then
+    local h, t = self._wqh, self._wqt
+    self._wqh, self._wqt = 1, 0
+    for i = h, t, 3 do
+      local chunk, cb = q[i], q[i + 2]
+      q[i], q[i + 1], q[i + 2] = nil, nil, nil
+      self.writableLength = self.writableLength - chunkLength(self, chunk)
+      cb(self.errored or ERR_STREAM_DESTROYED('write'))
+    end
+  end
+  callOnFinished(self, self.errored or ERR_STREAM_DESTROYED('end'))
+end
+
+local function afterWrite(self, count, cb)
+  if not self.writableEnded and not self.destroyed and self.writableLength == 0
+    and self.writableNeedDrain then
+    self.writableNeedDrain = false
+    self:emit('drain')
+  end
+  for _ = 1, count do
+    self._pendingcb = self._pendingcb - 1
+    cb()
+  end
+  if self.destroyed then errorBuffer(self) end
+  finishMaybe(self)
+end
+
+-- Synchronous write callbacks run on a later tick; consecutive ones with
+-- the same callback share that tick (Node's afterWriteTickInfo).
+local function afterWriteTick(self)
+  local count, cb = self._awCount, self._awCb
+  self._awCount, self._awCb = nil, nil
+  afterWrite(self, count, cb)
+end
+
+local function onwriteError(self, er, cb)
+  self._pendingcb = self._pendingcb - 1
+  cb(er)
+  errorBuffer(self)
+  errorOrDestroy(self, er)
+end
+
+onwrite = function(self, er)
+  local sync = self._wsync
+  local cb = self._wcb
+  if type(cb) ~= 'function' then
+    errorOrDestroy(self, ERR_MULTIPLE_CALLBACK())
+    return
+  end
+  self._writing = false
+  self._wcb = nil
+  self.writableLength = self.writableLength - self._wlen
+  self._wlen = 0
+  if er ~= nil then
+    setErrored(self, er)
+    if sync then nextTick(onwriteError, self, er, cb) else onwriteError(self, er, cb) end
+  else
+    if self._wq ~= nil and self._wqh <= self._wqt then clearBuffer(self) end
+    if sync then
+      if self._awCb ~= nil and self._awCb == cb then
+        self._awCount = self._awCount + 1
+      else
+        self._awCount, self._awCb = 1, cb
+        nextTick(afterWriteTick, self)
+      end
+    else
+      afterWrite(self, 1, cb)
+    end
+  end
+end
+
+-- The per-stream callback handed to _write (made once, on first write).
+local function getOnwrite(self)
+  local f = self._onwrite
+  if f == nil then
+    f = function(er) return onwrite(self, er) end
+    self._onwrite = f
+  end
+  return f
+end
+
+local function doWrite(self, len, chunk, encoding, cb)
+  self._wlen = len
+  self._wcb = cb
+  self._writing = true
+  self._wsync = true
+  if self.destroyed then
+    getOnwrite(self)(ERR_STREAM_DESTROYED('write'))
+  else
+    self:_write(chunk, encoding, getOnwrite(self))
+  end
+  self._wsync = false
+end
+
+local function doWritev(self, len, chunks, cb)
+  self._wlen = len
+  self._wcb = cb
+  self._writing = true
+  self._wsync = true
+  if self.destroyed then
+    getOnwrite(self)(ERR_STREAM_DESTROYED('write'))
+  else
+    self:_writev(chunks, getOnwrite(self))
+  end
+  self._wsync = false
+end
+
+clearBuffer = function(self)
+  if self.writableCorked > 0 or self._bufferProcessing or self.destroyed or self._constructing then return end
+  local q = self._wq
+  if q == nil then return end
+  local h, t = self._wqh, self._wqt
+  if h > t then return end
+  local count = (t - h + 1) / 3
+  self._bufferProcessing = true
+  if count > 1 and type(self._writev) == 'function' then
+    self._pendingcb = self._pendingcb - (count - 1)
+    local chunks, cbs, allNoop = {}, {}, true
+    local j = 0
+    for i = h, t, 3 do
+      j = j + 1
+      chunks[j] = { chunk = q[i], encoding = q[i + 1] }
+      cbs[j] = q[i + 2]
+      if q[i + 2] ~= nop then allNoop = false end
+      q[i], q[i + 1], q[i + 2] = nil, nil, nil
+    end
+    self._wqh, self._wqt = 1, 0
+    local callback = nop
+    if not allNoop then
+      callback = function(err)
+        for k = 1, #cbs do cbs[k](err) end
+      end
+    end
+    doWritev(self, self.writableLength, chunks, callback)
+  else
+    local i = h
+    repeat
+      local chunk, enc, cb = q[i], q[i + 1], q[i + 2]
+      q[i], q[i + 1], q[i + 2] = nil, nil, nil
+      i = i + 3
+      doWrite(self, chunkLength(self, chunk), chunk, enc, cb)
+    until i > self._wqt or self._writing
+    if i > self._wqt then
+      self._wqh, self._wqt = 1, 0
+    else
+      self._wqh = i
+    end
+  end
+  self._bufferProcessing = false
+end
+
+-- Node's _write(stream, chunk, encoding, cb): returns true, false, or the
+-- error given to the callback and 'error' (a write after finish()).
+local function writeChunk(self, chunk, encoding, cb)
+  if type(encoding) == 'function' then
+    cb, encoding = encoding, nil
+  elseif cb == nil then
+    cb = nop
+  elseif type(cb) ~= 'function' then
+    error(errors.ERR_INVALID_ARG_TYPE('cb', 'of type function', cb), 0)
+  end
+  if encoding == nil then
+    encoding = self._defaultEncoding or 'utf8'
+  elseif encoding ~= 'buffer' and not Buffer.isEncoding(encoding) then
+    error(errors.ERR_UNKNOWN_ENCODING(encoding), 0)
+  end
+  if chunk == nil then
+    error(ERR_STREAM_NULL_VALUES(), 0)
+  elseif not self.writableObjectMode then
+    if type(chunk) == 'string' then
+      if self._decodeStrings then
+        chunk = Buffer.from(chunk, encoding)
+        encoding = 'buffer'
+      end
+    elseif istype(BufT, chunk) then
+      encoding = 'buffer'
+    else
+      error(chunkTypeError(chunk), 0)
+    end
+  end
+  local err
+  if self.writableEnded then
+    err = ERR_STREAM_WRITE_AFTER_END()
+  elseif self.destroyed then
+    err = ERR_STREAM_DESTROYED('write')
+  end
+  if err ~= nil then
+    nextTick(cb, err)
+    errorOrDestroy(self, err, true)
+    return err
+  end
+  self._pendingcb = self._pendingcb + 1
+  -- writeOrBuffer
+  local len = self.writableObjectMode and 1 or (type(chunk) == 'string' and #chunk or chunk.length)
+  local length = self.writableLength + len
+  self.writableLength = length
+  local ret = length < self.writableHighWaterMark
+  if not ret then self.writableNeedDrain = true end
+  if self._writing or self.writableCorked > 0 or self.errored ~= nil or self._constructing then
+    local q = self._wq
+    if q == nil then
+      q = {}
+      self._wq, self._wqh, self._wqt = q, 1, 0
+    end
+    local t = self._wqt
+    q[t + 1], q[t + 2], q[t + 3] = chunk, encoding, cb
+    self._wqt = t + 3
+  else
+    self._wlen = len
+    self._wcb = cb
+    self._writing = true
+    self._wsync = true
+    self:_write(chunk, encoding, self._onwrite or getOnwrite(self))
+    self._wsync = false
+  end
+  return ret and self.errored == nil and not self.destroyed
+end
+
+-- write(chunk, [encoding], [cb]): false once writableLength reaches
+-- writableHighWaterMark; 'drain' follows when the buffer empties.
+function Writable:write(chunk, encoding, cb)
+  checkWritable(self)
+  return writeChunk(self, chunk, encoding, cb) == true
+end
+
+function Writable:_write(chunk, encoding, cb)
+  if type(self._writev) == 'function' then
+    self:_writev({ { chunk = chunk, encoding = encoding } }, cb)
+  else
+    error(ERR_METHOD_NOT_IMPLEMENTED('_write()'), 0)
+  end
+end
+
+function Writable:cork()
+  checkWritable(self)
+  self.writableCorked = self.writableCorked + 1
+end
+
+function Writable:uncork()
+  checkWritable(self)
+  if self.writableCorked > 0 then
+    self.writableCorked = self.writableCorked - 1
+    if not self._writing then clearBuffer(self) end
+  end
+end
+
+function Writable:setDefaultEncoding(enc)
+  checkWritable(self)
+  if type(enc) == 'string' then enc = enc:lower() end
+  if not Buffer.isEncoding(enc) then error(errors.ERR_UNKNOWN_ENCODING(enc), 0) end
+  self._defaultEncoding = enc
+  return self
+end
+
+-- finish([chunk], [encoding], [cb]): Node's end(). Writes chunk, then
+-- 'finish' once every write is done; cb runs at 'finish' or with the error.
+function Writable:finish(chunk, encoding, cb)
+  checkWritable(self)
+  if type(chunk) == 'function' then
+    cb, chunk, encoding = chunk, nil, nil
+  elseif type(encoding) == 'function' then
+    cb, encoding = encoding, nil
+  end
+  local err
+  if chunk ~= nil then
+    local ret = writeChunk(self, chunk, encoding)
+    if type(ret) == 'table' then err = ret end
+  end
+  if self.writableCorked > 0 then
+    self.writableCorked = 1
+    self:uncork()
+  end
+  if err ~= nil then
+    -- Already reported through 'error'.
+  elseif self.errored == nil and not self.writableEnded then
+    self.writableEnded = true
+    self.writable = false
+    self.writableNeedDrain = false
+    finishMaybe(self, true)
+    self._wended = true
+  elseif self.writableFinished then
+    err = ERR_STREAM_ALREADY_FINISHED('end')
+  elseif self.destroyed then
+    err = ERR_STREAM_DESTROYED('end')
+  end
+  if type(cb) == 'function' then
+    if err ~= nil or self.writableFinished then
+      nextTick(cb, err)
+    else
+      local cbs = self._onFinished
+      if cbs == nil then
+        cbs = {}
+        self._onFinished = cbs
+      end
+      cbs[#cbs + 1] = cb
+    end
+  end
+  return self
+end
+Writable['end'] = Writable.finish
+
+-- A Writable is not a source.
+function Writable:pipe()
+  errorOrDestroy(self, ERR_STREAM_CANNOT_PIPE())
+end
+
+-- Duplex --------------------------------------------------------------------
+
+local Duplex = Readable:extend('Duplex')
+Duplex.__name = 'Duplex'
+
+for k, v in pairs(Writable) do
+  if type(v) == 'function' and rawget(Readable, k) == nil and rawget(Stream, k) == nil
+    and k ~= 'initialize' then
+    Duplex[k] = v
+  end
+end
+Duplex.pipe = Readable.pipe
+Duplex['end'] = Writable.finish
+
+function Duplex:initialize(opts)
+  checkOptions(opts)
+  EventEmitter.initialize(self, nil)
+  initCommon(self, opts)
+  initReadable(self, opts, true)
+  initWritable(self, opts, true)
+  self.allowHalfOpen = true
+  if opts ~= nil then
+    if opts.allowHalfOpen == false then self.allowHalfOpen = false end
+    if opts.readable == false then
+      self.readable = false
+      self._rended = true
+      self.readableEnded = true
+    end
+    if opts.writable == false then
+      self.writable = false
+      self.writableEnded = true
+      self._wended = true
+      self.writableFinished = true
+    end
+  end
+  if self._construct ~= nil then
+    construct(self, function(s)
+      afterConstructReadable(s)
+      afterConstructWritable(s)
+    end)
+  end
+end
+
+-- Transform -------------------------------------------------------------------
+
+local Transform = Duplex:extend('Transform')
+Transform.__name = 'Transform'
+
+local function transformFinal(self, cb)
+  if type(self._flush) == 'function' and not self.destroyed then
+    self:_flush(function(er, data)
+      if er ~= nil then
+        if cb then cb(er) else self:destroy(er) end
+        return
+      end
+      if data ~= nil then self:push(data) end
+      self:push(nil)
+      if cb then cb() end
+    end)
+  else
+    self:push(nil)
+    if cb then cb() end
+  end
+end
+
+local function transformPrefinish(self)
+  if self._final ~= transformFinal then transformFinal(self) end
+end
+
+function Transform:initialize(opts)
+  Duplex.initialize(self, opts)
+  self._rsync = false
+  if opts ~= nil then
+    if opts.transform ~= nil then self._transform = opts.transform end
+    if opts.flush ~= nil then self._flush = opts.flush end
+  end
+  -- The callback handed to _transform, made once per stream: one
+  -- transform runs at a time, its write callback waits in _tcb.
+  self._ontransform = function(err, val)
+    local callback = self._tcb
+    if callback == nil then
+      errorOrDestroy(self, ERR_MULTIPLE_CALLBACK())
+      return
+    end
+    self._tcb = nil
+    if err ~= nil then
+      callback(err)
+      return
+    end
+    if val ~= nil then self:push(val) end
+    if self._wended or self._tlen == self.readableLength
+      or self.readableLength < self.readableHighWaterMark then
+      callback()
+    else
+      self._tpending = callback
+    end
+  end
+  if self._final ~= transformFinal then
+    self:on('prefinish', function() transformPrefinish(self) end)
+  end
+end
+
+Transform._final = transformFinal
+
+function Transform:_transform()
+  error(ERR_METHOD_NOT_IMPLEMENTED('_transform()'), 0)
+end
+
+function Transform:_write(chunk, encoding, callback)
+  self._tlen = self.readableLength
+  self._tcb = callback
+  self:_transform(chunk, encoding, self._ontransform)
+end
+
+function Transform:_read()
+  local callback = self._tpending
+  if callback ~= nil then
+    self._tpending = nil
+    callback()
+  end
+end
+
+local PassThrough = Transform:extend('PassThrough')
+PassThrough.__name = 'PassThrough'
+
+function PassThrough:_transform(chunk, encoding, cb)
+  cb(nil, chunk)
+end
+
+-- finished and pipeline ------------------------------------------------------
+
+local function isReadableStream(s)
+  return type(s) == 'table' and s.readableHighWaterMark ~= nil and type(s.read) == 'function'
+end
+local function isWritableStream(s)
+  return type(s) == 'table' and s.writableHighWaterMark ~= nil and type(s.write) == 'function'
+end
+local function isStream(s)
+  return type(s) == 'table' and (isReadableStream(s) or isWritableStream(s)
+    or (type(s.on) == 'function' and type(s.pipe) == 'function'))
+end
+
+local function willEmitClose(s)
+  return not s._noAutoDestroy and not s._noEmitClose and s.closed == false
+end
+
+-- finished(stream, [opts], cb): cb(err) once the stream has ended,
+-- finished, errored or closed too early (ERR_STREAM_PREMATURE_CLOSE).
+-- opts.readable / opts.writable say which sides to wait for; opts.error
+-- = false ignores 'error'. Returns a function that removes the listeners.
+local function finished(stream, opts, callback)
+  if type(opts) == 'function' then callback, opts = opts, nil end
+  if opts ~= nil then checkOptions(opts) end
+  errors.checkFunction(callback, 'callback')
+  if not isStream(stream) then
+    error(errors.ERR_INVALID_ARG_TYPE('stream', 'an instance of Stream', stream), 0)
+  end
+  opts = opts or {}
+  local done = false
+  local function cb(err)
+    if done then return end
+    done = true
+    callback(err)
+  end
+  local readable = opts.readable
+  if readable == nil then readable = isReadableStream(stream) end
+  local writable = opts.writable
+  if writable == nil then writable = isWritableStream(stream) end
+  local hasR, hasW = stream.readableHighWaterMark ~= nil, stream.writableHighWaterMark ~= nil
+  local emitsClose = willEmitClose(stream) and hasR == readable and hasW == writable
+
+  local writableFinished = stream.writableFinished == true
+  local readableFinished = stream.readableEnded == true
+
+  local function onfinish()
+    writableFinished = true
+    if stream.destroyed then emitsClose = false end
+    if emitsClose and (not stream.readable or readable) then return end
+    if not readable or readableFinished then cb() end
+  end
+  local function onend()
+    readableFinished = true
+    if stream.destroyed then emitsClose = false end
+    if emitsClose and (not stream.writable or writable) then return end
+    if not writable or writableFinished then cb() end
+  end
+  local function onerror(err) cb(err) end
+  local function onclose()
+    local errored = stream.errored
+    if errored ~= nil then return cb(errored) end
+    if readable and not readableFinished and hasR then
+      if not stream.readableEnded then return cb(ERR_STREAM_PREMATURE_CLOSE()) end
+    end
+    if writable and not writableFinished then
+      if not stream.writableFinished then return cb(ERR_STREAM_PREMATURE_CLOSE()) end
+    end
+    cb()
+  end
+  stream:on('end', onend)
+  stream:on('finish', onfinish)
+  if opts.error ~= false then stream:on('error', onerror) end
+  stream:on('close', onclose)
+  if stream.closed == true then
+    nextTick(onclose)
+  elseif stream._errorEmitted then
+    if not emitsClose then nextTick(onclose) end
+  elseif not readable and (not emitsClose or stream.readable) and
+    (writableFinished or stream.writable == false) then
+    nextTick(onclose)
+  elseif not writable and (not emitsClose or stream.writable) and
+    (readableFinished or stream.readable == false) then
+    nextTick(onclose)
+  end
+  return function()
+    done = true
+    stream:removeListener('end', onend)
+    stream:removeListener('finish', onfinish)
+    stream:removeListener('error', onerror)
+    stream:removeListener('close', onclose)
+  end
+end
+
+-- pipeline(s1, s2, ..., cb) or pipeline({s1, s2, ...}, cb): pipes each
+-- stream into the next; on the first error every stream is destroyed.
+-- cb(err) runs once, after all of them are done. Returns the last stream.
+local function pipeline(...)
+  local n = select('#', ...)
+  local args = { ... }
+  local callback = args[n]
+  errors.checkFunction(callback, 'callback')
+  local streams = args
+  if n == 2 and type(args[1]) == 'table' and not isStream(args[1]) then
+    streams = args[1]
+    n = #streams + 1
+  end
+  local count = n - 1
+  if count < 2 then error(errors.ERR_MISSING_ARGS('streams'), 0) end
+  for i = 1, count do
+    if not isStream(streams[i]) then
+      error(errors.ERR_INVALID_ARG_TYPE('streams[' .. (i - 1) .. ']', 'an instance of Stream', streams[i]), 0)
+    end
+  end
+
+  local firstError
+  local destroys = {}
+  local finishCount = 0
+  local function finishImpl(err, final)
+    if err ~= nil and (firstError == nil or firstError.code == 'ERR_STREAM_PREMATURE_CLOSE') then
+      firstError = err
+    end
+    if firstError == nil and not final then return end
+    while #destroys > 0 do table.remove(destroys, 1)(firstError) end
+    if final then nextTick(callback, firstError) end
+  end
+  local function fin(err)
+    finishCount = finishCount - 1
+    finishImpl(err, finishCount == 0)
+  end
+
+  for i = 1, count do
+    local s = streams[i]
+    local reading, writing = i < count, i > 1
+    -- Errors after the pipe has completed still reach the callback.
+    s:on('error', function(err)
+      if err ~= nil and err.code ~= 'ERR_STREAM_PREMATURE_CLOSE' then fin(err) end
+    end)
+    local closedOk = false
+    s:on('close', function() closedOk = true end)
+    finished(s, { readable = reading, writable = writing }, function(err) closedOk = err == nil end)
+    destroys[#destroys + 1] = function(err)
+      if closedOk then return end
+      closedOk = true
+      s:destroy(err or ERR_STREAM_DESTROYED('pipe'))
+    end
+    if i > 1 then
+      local src = streams[i - 1]
+      finishCount = finishCount + 2
+      local ended = false
+      s:on('close', function()
+        if not ended then fin(ERR_STREAM_PREMATURE_CLOSE()) end
+      end)
+      src:pipe(s, { ['end'] = false })
+      local function endFn()
+        ended = true
+        s:finish()
+      end
+      if src.readableEnded then nextTick(endFn) else src:once('end', endFn) end
+      finished(src, { readable = true, writable = false }, function(err)
+        if err ~= nil and err.code == 'ERR_STREAM_PREMATURE_CLOSE' and src._rended
+          and src.errored == nil and not src._errorEmitted then
+          src:once('end', fin):once('error', fin)
+        else
+          fin(err)
+        end
+      end)
+      finished(s, { readable = false, writable = true }, fin)
+    end
+  end
+  return streams[count]
+end
+
+-- Exports -------------------------------------------------------------------
+
+Stream.Stream = Stream
+Stream.Readable = Readable
+Stream.Writable = Writable
+Stream.Duplex = Duplex
+Stream.Transform = Transform
+Stream.PassThrough = PassThrough
+Stream.pipeline = pipeline
+Stream.finished = finished
+Stream.getDefaultHighWaterMark = function(objectMode)
+  if objectMode then return DEFAULT_OBJECT_HWM end
+  return DEFAULT_HWM
+end
+
+return Stream
