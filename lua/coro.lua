@@ -343,4 +343,208 @@ function coro.finish(stream, chunk)
   waitEvent('coro.finish', stream, 'finish')
 end
 
+-- Readable loops: `for chunk in r:iter() do` and `for line in r:lines()
+-- do`, Node's `for await`. One reader per stream (weak keys, so it goes
+-- with its stream) takes the stream's 'data' in flowing mode: a chunk
+-- that comes while the coroutine waits resumes it at once, with no queue
+-- and nothing allocated; a chunk that comes while it is busy is queued
+-- and the stream paused, so backpressure holds, and resumed when the loop
+-- asks again. The reader outlives a loop left with `break`, so a second
+-- loop over the same stream (lines, then iter) goes on where the first
+-- stopped and nothing read is lost.
+--
+-- Reader fields: stream; waiting (the coroutine in the loop, while it
+-- waits); q, qh, qt (queued chunks, qh nil when empty); paused (by the
+-- reader); ended; err (raised by every later step); buf, pos, parts (the
+-- chunk lines is cutting, and the start of a line split across chunks).
+local readers = setmetatable({}, { __mode = 'k' })
+
+local function listen(r, stream)
+  local onData, onEnd, onError, onClose
+  local function stop()
+    stream:removeListener('data', onData)
+    stream:removeListener('end', onEnd)
+    stream:removeListener('error', onError)
+    stream:removeListener('close', onClose)
+  end
+  local function wakeWaiting(err)
+    local co = r.waiting
+    if co ~= nil then
+      r.waiting = nil
+      wake(co, r, err)
+    end
+  end
+  onData = function(chunk)
+    local co = r.waiting
+    if co ~= nil and r.qh == nil then
+      r.waiting = nil
+      return wake(co, r, nil, chunk)
+    end
+    local q = r.q
+    if q == nil then
+      q = {}
+      r.q = q
+    end
+    if r.qh == nil then
+      r.qh, r.qt = 1, 1
+      q[1] = chunk
+    else
+      local qt = r.qt + 1
+      r.qt = qt
+      q[qt] = chunk
+    end
+    if not r.paused then
+      r.paused = true
+      stream:pause()
+    end
+  end
+  onEnd = function()
+    r.ended = true
+    stop()
+    wakeWaiting(nil)
+  end
+  onError = function(err)
+    if r.err == nil then r.err = err end
+    stop()
+    wakeWaiting(r.err)
+  end
+  onClose = function()
+    if r.ended then return end
+    if r.err == nil then r.err = stream.errored or prematureClose() end
+    stop()
+    wakeWaiting(r.err)
+  end
+  stream:on('data', onData)
+  stream:on('end', onEnd)
+  stream:on('error', onError)
+  stream:on('close', onClose)
+  stream:resume()
+end
+
+local function readerOf(stream, name)
+  if type(stream) ~= 'table' or type(stream.on) ~= 'function' or type(stream.pause) ~= 'function' then
+    error(errors.new('TypeError', 'ERR_INVALID_THIS', 'Value of "this" must be of type Readable'), 0)
+  end
+  current(name)
+  local r = readers[stream]
+  if r ~= nil then return r end
+  r = { stream = stream }
+  readers[stream] = r
+  if stream.readableEnded == true then
+    r.ended = true
+  elseif stream.destroyed == true then
+    r.err = stream.errored or prematureClose()
+  else
+    listen(r, stream)
+  end
+  return r
+end
+
+-- The next chunk (nil at the end), waiting for it when none is queued.
+local function nextChunk(r, name)
+  local qh = r.qh
+  if qh ~= nil then
+    local q = r.q
+    local chunk = q[qh]
+    q[qh] = nil
+    if qh == r.qt then r.qh = nil else r.qh = qh + 1 end
+    return chunk
+  end
+  if r.err ~= nil then error(r.err, 0) end
+  if r.ended then return nil end
+  local co = current(name)
+  r.waiting = co
+  if r.paused then
+    r.paused = false
+    r.stream:resume()
+  end
+  return suspend(co, r)
+end
+
+-- What lines had cut from a chunk and not given out yet, as one string.
+local function leftover(r)
+  local buf, parts = r.buf, r.parts
+  local rest = ''
+  if buf ~= nil and r.pos <= #buf then rest = sub(buf, r.pos) end
+  if parts ~= nil then
+    parts[#parts + 1] = rest
+    rest = concat(parts)
+  end
+  r.buf, r.parts = nil, nil
+  return rest
+end
+
+local function chomp(line)
+  local n = #line
+  if n > 0 and byte(line, n) == 13 then
+    if n == 1 then return '' end
+    return sub(line, 1, n - 1)
+  end
+  return line
+end
+
+-- The next line without its '\n' or '\r\n'; the last line without
+-- a newline too; nil at the end. A line split across chunks is kept as
+-- parts until its end comes, so a long line costs one concatenation.
+local function nextLine(r)
+  while true do
+    local buf = r.buf
+    if buf ~= nil then
+      local pos = r.pos
+      local i = find(buf, '\n', pos, true)
+      if i ~= nil then
+        r.pos = i + 1
+        local line = i > pos and sub(buf, pos, i - 1) or ''
+        local parts = r.parts
+        if parts ~= nil then
+          r.parts = nil
+          parts[#parts + 1] = line
+          line = concat(parts)
+        end
+        return chomp(line)
+      end
+      if pos <= #buf then
+        local parts = r.parts
+        if parts == nil then
+          parts = {}
+          r.parts = parts
+        end
+        parts[#parts + 1] = pos == 1 and buf or sub(buf, pos)
+      end
+      r.buf = nil
+    end
+    local chunk = nextChunk(r, 'readable:lines')
+    if chunk == nil then
+      if r.parts == nil then return nil end
+      return chomp(leftover(r))
+    end
+    if type(chunk) ~= 'string' then
+      chunk = type(chunk) == 'cdata' and chunk:toString() or tostring(chunk)
+    end
+    r.buf, r.pos = chunk, 1
+  end
+end
+
+local Readable = require('stream').Readable
+
+-- for chunk in readable:iter() do ... end: each chunk as 'data' gives it;
+-- the loop ends at 'end' and raises the stream's error, or
+-- ERR_STREAM_PREMATURE_CLOSE when it closes before its end.
+function Readable:iter()
+  local r = readerOf(self, 'readable:iter')
+  return function()
+    if r.buf ~= nil or r.parts ~= nil then
+      local rest = leftover(r)
+      if rest ~= '' then return rest end
+    end
+    return nextChunk(r, 'readable:iter')
+  end
+end
+
+-- for line in readable:lines() do ... end: the stream cut in lines.
+function Readable:lines()
+  local r = readerOf(self, 'readable:lines')
+  return function() return nextLine(r) end
+end
+
 return coro

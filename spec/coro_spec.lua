@@ -422,3 +422,122 @@ t.test('an unhandled error in a coroutine prints its traceback and exits 1', fun
   t.match(r.err, 'from the coroutine')
   t.match(r.err, 'whereItFails')
 end)
+
+-- Readable loops ------------------------------------------------------------
+
+local stream = require('stream')
+
+-- A Readable that gives the chunks of list one by one, each after a timer.
+local function source(list, opts)
+  opts = opts or {}
+  local i = 0
+  return stream.Readable:new({
+    objectMode = opts.objectMode,
+    read = function(self)
+      i = i + 1
+      local v = list[i]
+      if opts.sync then self:push(v) else setTimeout(function() self:push(v) end, 1) end
+    end,
+  })
+end
+
+co('iter gives each chunk and ends at end', function()
+  local got = {}
+  for chunk in source({ 'a', 'bc', 'def' }):iter() do got[#got + 1] = chunk end
+  t.same(got, { 'a', 'bc', 'def' })
+  local objs = {}
+  for v in source({ 1, 2, 3 }, { objectMode = true, sync = true }):iter() do objs[#objs + 1] = v end
+  t.same(objs, { 1, 2, 3 })
+end)
+
+co('iter holds back the stream while the loop is busy, and loses nothing', function()
+  local n, pauses = 0, 0
+  local r = stream.Readable:new({
+    highWaterMark = 4,
+    read = function(self)
+      n = n + 1
+      if n > 50 then self:push(nil) else self:push(('%03d'):format(n)) end
+    end,
+  })
+  r:on('pause', function() pauses = pauses + 1 end)
+  local got = {}
+  for chunk in r:iter() do
+    got[#got + 1] = chunk
+    if #got % 10 == 0 then coro.sleep(1) end
+  end
+  t.eq(#got, 50)
+  t.eq(table.concat(got), (function()
+    local s = {}
+    for i = 1, 50 do s[i] = ('%03d'):format(i) end
+    return table.concat(s)
+  end)())
+  t.ok(pauses > 0, 'paused while busy')
+end)
+
+co('iter raises the error the stream emits', function()
+  local r = stream.PassThrough:new()
+  setTimeout(function() r:write('one') end, 1)
+  setTimeout(function() r:destroy({ code = 'EBROKEN' }) end, 5)
+  local got = {}
+  local ok, e = pcall(function() for c in r:iter() do got[#got + 1] = c end end)
+  t.eq(ok, false)
+  t.eq(e.code, 'EBROKEN')
+  t.same(got, { 'one' })
+end)
+
+co('iter raises ERR_STREAM_PREMATURE_CLOSE when the stream is destroyed before its end', function()
+  local r = stream.PassThrough:new()
+  setTimeout(function() r:destroy() end, 2)
+  t.raises(function() for _ in r:iter() do end end, 'ERR_STREAM_PREMATURE_CLOSE')
+  t.raises(function() for _ in r:iter() do end end, 'ERR_STREAM_PREMATURE_CLOSE')
+  local d = stream.PassThrough:new()
+  d:destroy()
+  t.raises(function() for _ in d:iter() do end end, 'ERR_STREAM_PREMATURE_CLOSE')
+end)
+
+co('iter over a stream that already ended gives nothing', function()
+  local r = source({}, { sync = true })
+  r:resume()
+  coro.once(r, 'end')
+  for _ in r:iter() do error('no chunk expected') end
+end)
+
+t.test('iter and lines outside a coroutine raise ERR_CORO_OUTSIDE and attach nothing', function()
+  local r = stream.PassThrough:new()
+  t.raises(function() r:iter() end, 'ERR_CORO_OUTSIDE')
+  t.raises(function() r:lines() end, 'ERR_CORO_OUTSIDE')
+  t.eq(r:listenerCount('data'), 0)
+  t.raises(function() stream.Readable.iter({}) end, 'ERR_INVALID_THIS')
+end)
+
+co('lines joins lines split across chunks and ends lines at \\n and \\r\\n', function()
+  local r = source({ 'fir', 'st\nsec', 'ond\r', '\nthird\n\nfif', 'th\r\nlast' })
+  local got = {}
+  for line in r:lines() do got[#got + 1] = line end
+  t.same(got, { 'first', 'second', 'third', '', 'fifth', 'last' })
+end)
+
+co('lines gives no empty last line after a final newline, and handles a lone chunk', function()
+  local got = {}
+  for line in source({ 'a\nb\n' }):lines() do got[#got + 1] = line end
+  t.same(got, { 'a', 'b' })
+  got = {}
+  for line in source({ '\r\n' }):lines() do got[#got + 1] = line end
+  t.same(got, { '' })
+  got = {}
+  for line in source({ 'x', 'y', 'z' }):lines() do got[#got + 1] = line end
+  t.same(got, { 'xyz' })
+end)
+
+co('a loop left with break goes on in the next loop, lines then iter', function()
+  local r = source({ 'head1\nhead2\n\nbody', '-rest' })
+  local head = {}
+  for line in r:lines() do
+    if line == '' then break end
+    head[#head + 1] = line
+  end
+  t.same(head, { 'head1', 'head2' })
+  local body = {}
+  for chunk in r:iter() do body[#body + 1] = chunk end
+  t.eq(table.concat(body), 'body-rest')
+end)
