@@ -102,6 +102,42 @@ function M.uv(errno, syscall, path, dest)
   return e
 end
 
+-- Node's errnoException and exceptionWithHostPort (net, dgram): the
+-- message is "connect ECONNREFUSED 127.0.0.1:1", no libuv text.
+function M.errnoException(errno, syscall, address, port)
+  local code = uv.errname(errno)
+  local msg = syscall .. ' ' .. code
+  if address ~= nil then msg = msg .. ' ' .. tostring(address) .. (port ~= nil and (':' .. tostring(port)) or '') end
+  local e = new('Error', code, msg)
+  e.errno, e.syscall, e.address, e.port = errno, syscall, address, port
+  return e
+end
+
+-- Node's uvExceptionWithHostPort (listen, bind): the message carries
+-- libuv's text: "listen EADDRINUSE: address already in use :::80".
+function M.uvExceptionWithHostPort(errno, syscall, address, port)
+  local code = uv.errname(errno)
+  local msg = format('%s %s: %s', syscall, code, uv.strerror(errno))
+  if address ~= nil then msg = msg .. ' ' .. tostring(address) .. (port ~= nil and (':' .. tostring(port)) or '') end
+  local e = new('Error', code, msg)
+  e.errno, e.syscall, e.address, e.port = errno, syscall, address, port
+  return e
+end
+
+-- Stream errors, with Node's messages.
+function M.ERR_STREAM_DESTROYED(method)
+  return new('Error', 'ERR_STREAM_DESTROYED', format('Cannot call %s after a stream was destroyed', method))
+end
+
+function M.ERR_STREAM_WRITE_AFTER_END()
+  return new('Error', 'ERR_STREAM_WRITE_AFTER_END', 'write after end')
+end
+
+function M.ERR_SOCKET_BAD_PORT(name, value)
+  return new('RangeError', 'ERR_SOCKET_BAD_PORT',
+    format('%s should be >= 0 and < 65536. %s.', name, describe(value)))
+end
+
 -- Checkers raise at once, before the caller allocates anything.
 local function typeChecker(luaType)
   local expected = 'of type ' .. luaType
