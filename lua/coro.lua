@@ -108,8 +108,31 @@ local function step(co, tok, ...)
   return settle(co, resume(co, tok, ...))
 end
 
-local function deferred(co, tok, n, args)
-  return function() step(co, tok, unpack(args, 1, n)) end
+-- Wakes that came while a coroutine ran wait here for the loop's level:
+-- flat triples (co, tok, n) each followed by its n values, from
+-- laterHead + 1 to laterN, run in order by one microtask per batch, so a
+-- deferred wake costs no table and no closure. Wakes added while the
+-- batch runs join it; the indexes restart whenever the list empties, so a
+-- long chain of deferred wakes reuses the same slots.
+local later, laterHead, laterN, laterQueued = {}, 0, 0, false
+
+local function runLater()
+  while laterHead < laterN do
+    local i = laterHead + 1
+    local co, tok, n = later[i], later[i + 1], later[i + 2]
+    local j = i + 3
+    local last = j + n - 1
+    local v1, v2, v3, rest = later[j], later[j + 1], later[j + 2], nil
+    if n > 3 then rest = { unpack(later, j, last) } end
+    for k = i, last do later[k] = nil end
+    if last == laterN then laterHead, laterN = 0, 0 else laterHead = last end
+    if n == 0 then step(co, tok)
+    elseif n == 1 then step(co, tok, v1)
+    elseif n == 2 then step(co, tok, v1, v2)
+    elseif n == 3 then step(co, tok, v1, v2, v3)
+    else step(co, tok, unpack(rest, 1, n)) end
+  end
+  laterQueued = false
 end
 
 -- Ends the wait `tok` of `co` with (err, ...): at once when called from
@@ -118,7 +141,14 @@ local function wake(co, tok, ...)
   local r, main = running()
   if r == nil or main then return step(co, tok, ...) end
   local n = select('#', ...)
-  queueMicrotask(deferred(co, tok, n, { ... }))
+  local k = laterN
+  later[k + 1], later[k + 2], later[k + 3] = co, tok, n
+  for i = 1, n do later[k + 3 + i] = (select(i, ...)) end
+  laterN = k + 3 + n
+  if not laterQueued then
+    laterQueued = true
+    queueMicrotask(runLater)
+  end
 end
 
 -- What a wait returns once resumed with its token: the results after
@@ -209,39 +239,47 @@ end
 -- destroyed stream, a closed socket or server) raises
 -- ERR_STREAM_PREMATURE_CLOSE, and so does an emitter already closed; the
 -- timeout raises ETIMEDOUT. Every listener is removed when the wait ends.
+--
+-- A wait is one array (emitter, name, onEvent, onError, onClose, timer)
+-- and a closure per listener, the event's own being the wait's token.
+local function unlisten(w)
+  local emitter = w[1]
+  emitter:removeListener(w[2], w[3])
+  if w[4] then emitter:removeListener('error', w[4]) end
+  if w[5] then emitter:removeListener('close', w[5]) end
+  if w[6] then clearTimeout(w[6]) end
+end
+
 local function waitEvent(what, emitter, name, ms)
   local co = current(what)
   local watchClose = name ~= 'close' and name ~= 'error'
-  if watchClose and emitter.closed == true then error(prematureClose(), 0) end
-  local onEvent, onError, onClose, timer
-  local function done()
-    emitter:removeListener(name, onEvent)
-    if onError ~= nil then emitter:removeListener('error', onError) end
-    if onClose ~= nil then emitter:removeListener('close', onClose) end
-    if timer ~= nil then clearTimeout(timer) end
+  if watchClose and (emitter.closed == true or (emitter.closed == nil and emitter.destroyed == true)) then
+    error(prematureClose(), 0)
   end
-  onEvent = function(...)
-    done()
-    wake(co, onEvent, nil, ...)
+  local w = { emitter, name, false, false, false, false }
+  local onEvent = function(...)
+    unlisten(w)
+    wake(co, w[3], nil, ...)
   end
+  w[3] = onEvent
   emitter:on(name, onEvent)
   if name ~= 'error' then
-    onError = function(err)
-      done()
+    w[4] = function(err)
+      unlisten(w)
       wake(co, onEvent, err == nil and errors.ERR_UNHANDLED_ERROR(err) or err)
     end
-    emitter:on('error', onError)
+    emitter:on('error', w[4])
   end
   if watchClose then
-    onClose = function()
-      done()
+    w[5] = function()
+      unlisten(w)
       wake(co, onEvent, prematureClose())
     end
-    emitter:on('close', onClose)
+    emitter:on('close', w[5])
   end
   if ms ~= nil then
-    timer = setTimeout(function()
-      done()
+    w[6] = setTimeout(function()
+      unlisten(w)
       wake(co, onEvent, timedOut(what, ms))
     end, ms)
   end
@@ -353,72 +391,76 @@ end
 -- loop over the same stream (lines, then iter) goes on where the first
 -- stopped and nothing read is lost.
 --
--- Reader fields: stream; waiting (the coroutine in the loop, while it
--- waits); q, qh, qt (queued chunks, qh nil when empty); paused (by the
--- reader); ended; err (raised by every later step); buf, pos, parts (the
--- chunk lines is cutting, and the start of a line split across chunks).
+-- An idle connection holds a reader, so it is one array, not a table of
+-- named fields (a dozen hash slots would cost more than the coroutine),
+-- and two listeners: one for 'data', one for 'end', 'error' and 'close'.
 local readers = setmetatable({}, { __mode = 'k' })
 
-local function listen(r, stream)
-  local onData, onEnd, onError, onClose
-  local function stop()
-    stream:removeListener('data', onData)
-    stream:removeListener('end', onEnd)
-    stream:removeListener('error', onError)
-    stream:removeListener('close', onClose)
+local STREAM = 1   -- the stream
+local WAITING = 2  -- the coroutine in the loop, while it waits
+local Q = 3        -- queued chunks (an array made on first use) ...
+local QH = 4       -- ... from index QH (false when none is queued) ...
+local QT = 5       -- ... to QT
+local PAUSED = 6   -- the reader paused the stream
+local ENDED = 7    -- 'end' came
+local ERR = 8      -- the error every later step raises
+local BUF = 9      -- the chunk lines is cutting ...
+local POS = 10     -- ... from POS on
+local PARTS = 11   -- the start of a line split across chunks
+local ONDATA = 12
+local ONSTATE = 13
+
+local function unlistenReader(r)
+  local stream = r[STREAM]
+  stream:removeListener('data', r[ONDATA])
+  stream:removeListener('end', r[ONSTATE])
+  stream:removeListener('error', r[ONSTATE])
+  stream:removeListener('close', r[ONSTATE])
+end
+
+local function onData(r, chunk)
+  local co = r[WAITING]
+  if co and not r[QH] then
+    r[WAITING] = false
+    return wake(co, r, nil, chunk)
   end
-  local function wakeWaiting(err)
-    local co = r.waiting
-    if co ~= nil then
-      r.waiting = nil
-      wake(co, r, err)
-    end
+  local q = r[Q]
+  if not q then
+    q = {}
+    r[Q] = q
   end
-  onData = function(chunk)
-    local co = r.waiting
-    if co ~= nil and r.qh == nil then
-      r.waiting = nil
-      return wake(co, r, nil, chunk)
-    end
-    local q = r.q
-    if q == nil then
-      q = {}
-      r.q = q
-    end
-    if r.qh == nil then
-      r.qh, r.qt = 1, 1
-      q[1] = chunk
-    else
-      local qt = r.qt + 1
-      r.qt = qt
-      q[qt] = chunk
-    end
-    if not r.paused then
-      r.paused = true
-      stream:pause()
-    end
+  if not r[QH] then
+    r[QH], r[QT] = 1, 1
+    q[1] = chunk
+  else
+    local qt = r[QT] + 1
+    r[QT] = qt
+    q[qt] = chunk
   end
-  onEnd = function()
-    r.ended = true
-    stop()
-    wakeWaiting(nil)
+  if not r[PAUSED] then
+    r[PAUSED] = true
+    r[STREAM]:pause()
   end
-  onError = function(err)
-    if r.err == nil then r.err = err end
-    stop()
-    wakeWaiting(r.err)
+end
+
+-- 'end', 'error' and 'close' share a listener: 'error' is the one with a
+-- value ('close' may give a boolean, 'end' nothing), and 'end' has set
+-- readableEnded by the time it is emitted.
+local function onState(r, v)
+  local stream = r[STREAM]
+  if v ~= nil and type(v) ~= 'boolean' then
+    if not r[ERR] then r[ERR] = v end
+  elseif stream.readableEnded == true then
+    r[ENDED] = true
+  elseif not r[ERR] then
+    r[ERR] = stream.errored or prematureClose()
   end
-  onClose = function()
-    if r.ended then return end
-    if r.err == nil then r.err = stream.errored or prematureClose() end
-    stop()
-    wakeWaiting(r.err)
+  unlistenReader(r)
+  local co = r[WAITING]
+  if co then
+    r[WAITING] = false
+    wake(co, r, r[ERR] or nil)
   end
-  stream:on('data', onData)
-  stream:on('end', onEnd)
-  stream:on('error', onError)
-  stream:on('close', onClose)
-  stream:resume()
 end
 
 local function readerOf(stream, name)
@@ -428,49 +470,55 @@ local function readerOf(stream, name)
   current(name)
   local r = readers[stream]
   if r ~= nil then return r end
-  r = { stream = stream }
+  r = { stream, false, false, false, false, false, false, false, false, false, false, false, false }
   readers[stream] = r
   if stream.readableEnded == true then
-    r.ended = true
+    r[ENDED] = true
   elseif stream.destroyed == true then
-    r.err = stream.errored or prematureClose()
+    r[ERR] = stream.errored or prematureClose()
   else
-    listen(r, stream)
+    r[ONDATA] = function(chunk) return onData(r, chunk) end
+    r[ONSTATE] = function(v) return onState(r, v) end
+    stream:on('data', r[ONDATA])
+    stream:on('end', r[ONSTATE])
+    stream:on('error', r[ONSTATE])
+    stream:on('close', r[ONSTATE])
+    stream:resume()
   end
   return r
 end
 
 -- The next chunk (nil at the end), waiting for it when none is queued.
 local function nextChunk(r, name)
-  local qh = r.qh
-  if qh ~= nil then
-    local q = r.q
+  local qh = r[QH]
+  if qh then
+    local q = r[Q]
     local chunk = q[qh]
     q[qh] = nil
-    if qh == r.qt then r.qh = nil else r.qh = qh + 1 end
+    if qh == r[QT] then r[QH] = false else r[QH] = qh + 1 end
     return chunk
   end
-  if r.err ~= nil then error(r.err, 0) end
-  if r.ended then return nil end
+  if r[ERR] then error(r[ERR], 0) end
+  if r[ENDED] then return nil end
   local co = current(name)
-  r.waiting = co
-  if r.paused then
-    r.paused = false
-    r.stream:resume()
+  r[WAITING] = co
+  if r[PAUSED] then
+    r[PAUSED] = false
+    r[STREAM]:resume()
   end
   return suspend(co, r)
 end
 
 -- What lines had cut from a chunk and not given out yet, as one string.
 local function leftover(r)
-  local buf, parts = r.buf, r.parts
+  local buf, parts = r[BUF], r[PARTS]
   local rest = ''
-  if buf ~= nil and r.pos <= #buf then rest = sub(buf, r.pos) end
-  if parts ~= nil then
+  if buf and r[POS] <= #buf then rest = sub(buf, r[POS]) end
+  if parts then
     parts[#parts + 1] = rest
     rest = concat(parts)
   end
-  r.buf, r.parts = nil, nil
+  r[BUF], r[PARTS] = false, false
   return rest
 end
 
@@ -488,63 +536,70 @@ end
 -- parts until its end comes, so a long line costs one concatenation.
 local function nextLine(r)
   while true do
-    local buf = r.buf
-    if buf ~= nil then
-      local pos = r.pos
+    local buf = r[BUF]
+    if buf then
+      local pos = r[POS]
       local i = find(buf, '\n', pos, true)
       if i ~= nil then
-        r.pos = i + 1
+        r[POS] = i + 1
         local line = i > pos and sub(buf, pos, i - 1) or ''
-        local parts = r.parts
-        if parts ~= nil then
-          r.parts = nil
+        local parts = r[PARTS]
+        if parts then
+          r[PARTS] = false
           parts[#parts + 1] = line
           line = concat(parts)
         end
         return chomp(line)
       end
       if pos <= #buf then
-        local parts = r.parts
-        if parts == nil then
+        local parts = r[PARTS]
+        if not parts then
           parts = {}
-          r.parts = parts
+          r[PARTS] = parts
         end
         parts[#parts + 1] = pos == 1 and buf or sub(buf, pos)
       end
-      r.buf = nil
+      r[BUF] = false
     end
     local chunk = nextChunk(r, 'readable:lines')
     if chunk == nil then
-      if r.parts == nil then return nil end
+      if not r[PARTS] then return nil end
       return chomp(leftover(r))
     end
     if type(chunk) ~= 'string' then
       chunk = type(chunk) == 'cdata' and chunk:toString() or tostring(chunk)
     end
-    r.buf, r.pos = chunk, 1
+    r[BUF], r[POS] = chunk, 1
   end
 end
 
-local Readable = require('stream').Readable
+-- The loops' iterator functions get the reader as the generic for's
+-- state, so a loop makes no closure.
+local function iterStep(r)
+  if r[BUF] or r[PARTS] then
+    local rest = leftover(r)
+    if rest ~= '' then return rest end
+  end
+  return nextChunk(r, 'readable:iter')
+end
 
 -- for chunk in readable:iter() do ... end: each chunk as 'data' gives it;
 -- the loop ends at 'end' and raises the stream's error, or
 -- ERR_STREAM_PREMATURE_CLOSE when it closes before its end.
-function Readable:iter()
-  local r = readerOf(self, 'readable:iter')
-  return function()
-    if r.buf ~= nil or r.parts ~= nil then
-      local rest = leftover(r)
-      if rest ~= '' then return rest end
-    end
-    return nextChunk(r, 'readable:iter')
-  end
+local function iter(self)
+  return iterStep, readerOf(self, 'readable:iter')
 end
 
 -- for line in readable:lines() do ... end: the stream cut in lines.
-function Readable:lines()
-  local r = readerOf(self, 'readable:lines')
-  return function() return nextLine(r) end
+local function lines(self)
+  return nextLine, readerOf(self, 'readable:lines')
 end
+
+-- Every Readable gets the loops, and so does net.Socket, a readable of
+-- its own making.
+local Readable = require('stream').Readable
+Readable.iter, Readable.lines = iter, lines
+local Socket = require('net').Socket
+Socket.iter, Socket.lines = iter, lines
 
 return coro
