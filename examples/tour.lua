@@ -52,7 +52,25 @@ interval = setInterval(function()
   if ticks == 3 then clearInterval(interval) end
 end, 5)
 
+-- net: an echo server on a free port and one client, on 127.0.0.1.
+local net = require('net')
+local echoed
+local server = net.createServer(function(sock)
+  sock:on('data', function(data) sock:write(data) end)
+end)
+server:listen(0, '127.0.0.1', function()
+  local client = net.connect(server:address().port, '127.0.0.1')
+  client:on('data', function(data)
+    echoed = data
+    client:finish()
+  end)
+  client:on('close', function() server:close() end)
+  client:write('ping')
+end)
+
 process:on('exit', function(code)
+  check(echoed == 'ping', 'the echo server answered')
+  console.log("net:     echoed '%s'", echoed)
   check(order[1] == 'nextTick', 'nextTick runs first')
   check(ticks == 3, 'the interval ran three times')
   console.log('loop:    %s; interval ran %d times', table.concat(order, ' < '), ticks)

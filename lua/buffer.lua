@@ -1350,11 +1350,13 @@ local function checkValue(v, lo, hi)
 end
 
 function proto:readUInt8(pos)
-  return self._data[at(self, pos, 1)]
+  local off = at(self, pos, 1)
+  return self._data[off]
 end
 
 function proto:readInt8(pos)
-  local v = self._data[at(self, pos, 1)]
+  local off = at(self, pos, 1)
+  local v = self._data[off]
   if v >= 128 then return v - 256 end
   return v
 end
@@ -1397,16 +1399,20 @@ local check32u = rangeChecker(0, 4294967295)
 local check32i = rangeChecker(-2147483648, 2147483647)
 
 function native:readUInt16(pos)
-  return cast(u16p, self._data + at(self, pos, 2))[0]
+  local off = at(self, pos, 2)
+  return cast(u16p, self._data + off)[0]
 end
 function native:readInt16(pos)
-  return cast(i16p, self._data + at(self, pos, 2))[0]
+  local off = at(self, pos, 2)
+  return cast(i16p, self._data + off)[0]
 end
 function native:readUInt32(pos)
-  return cast(u32p, self._data + at(self, pos, 4))[0]
+  local off = at(self, pos, 4)
+  return cast(u32p, self._data + off)[0]
 end
 function native:readInt32(pos)
-  return cast(i32p, self._data + at(self, pos, 4))[0]
+  local off = at(self, pos, 4)
+  return cast(i32p, self._data + off)[0]
 end
 function native:writeUInt16(v, pos)
   local off = at(self, pos, 2)
@@ -1430,16 +1436,20 @@ function native:writeInt32(v, pos)
 end
 
 function swapped:readUInt16(pos)
-  return rshift(bswap(cast(u16p, self._data + at(self, pos, 2))[0]), 16)
+  local off = at(self, pos, 2)
+  return rshift(bswap(cast(u16p, self._data + off)[0]), 16)
 end
 function swapped:readInt16(pos)
-  return arshift(bswap(cast(u16p, self._data + at(self, pos, 2))[0]), 16)
+  local off = at(self, pos, 2)
+  return arshift(bswap(cast(u16p, self._data + off)[0]), 16)
 end
 function swapped:readUInt32(pos)
-  return bswap(cast(i32p, self._data + at(self, pos, 4))[0]) % 4294967296
+  local off = at(self, pos, 4)
+  return bswap(cast(i32p, self._data + off)[0]) % 4294967296
 end
 function swapped:readInt32(pos)
-  return bswap(cast(i32p, self._data + at(self, pos, 4))[0])
+  local off = at(self, pos, 4)
+  return bswap(cast(i32p, self._data + off)[0])
 end
 function swapped:writeUInt16(v, pos)
   local off = at(self, pos, 2)
@@ -1475,7 +1485,8 @@ end
 local stage = ffi.new('union { int32_t i32; float f; uint64_t u64; double d; }')
 
 local function readFloatN(b, pos, size, native)
-  local d = b._data + at(b, pos, size)
+  local off = at(b, pos, size)
+  local d = b._data + off
   if size == 4 then
     if native then return cast(f32p, d)[0] end
     stage.i32 = bswap(cast(i32p, d)[0])
@@ -1517,22 +1528,26 @@ function proto:writeDoubleBE(v, pos) return writeFloatN(self, v, pos, 8, not LE)
 
 -- 64-bit integers: LuaJIT's int64_t / uint64_t cdata, as Node's BigInt.
 function proto:readBigInt64LE(pos)
-  local v = cast(i64p, self._data + at(self, pos, 8))[0]
+  local off = at(self, pos, 8)
+  local v = cast(i64p, self._data + off)[0]
   if LE then return v end
   return bswap(v)
 end
 function proto:readBigInt64BE(pos)
-  local v = cast(i64p, self._data + at(self, pos, 8))[0]
+  local off = at(self, pos, 8)
+  local v = cast(i64p, self._data + off)[0]
   if LE then return bswap(v) end
   return v
 end
 function proto:readBigUInt64LE(pos)
-  local v = cast(u64p, self._data + at(self, pos, 8))[0]
+  local off = at(self, pos, 8)
+  local v = cast(u64p, self._data + off)[0]
   if LE then return v end
   return bswap(v)
 end
 function proto:readBigUInt64BE(pos)
-  local v = cast(u64p, self._data + at(self, pos, 8))[0]
+  local off = at(self, pos, 8)
+  local v = cast(u64p, self._data + off)[0]
   if LE then return bswap(v) end
   return v
 end
@@ -1588,7 +1603,8 @@ end
 -- trace too.
 local function readUIntN(b, pos, bl, little)
   bl = checkByteLength(bl)
-  local d = b._data + at(b, pos, bl)
+  local off = at(b, pos, bl)
+  local d = b._data + off
   local v
   if little then
     v = d[bl - 1]

@@ -186,6 +186,12 @@ local function labelOf(label)
   return tostring(label)
 end
 
+-- A method reached through the class (`Console.log(x)`) checks its object
+-- first (so does initialize): the bound fields of an instance pass their own console.
+local function checkThis(self)
+  if not class.instanceof(self, Console) then error(errors.ERR_INVALID_THIS('Console'), 0) end
+end
+
 -------------------------------------------------------------------------------
 -- Methods. Each takes the console first; `initialize` binds them.
 
@@ -456,6 +462,7 @@ end
 -- inspectOptions, groupIndentation. With no stream at all the console
 -- writes to process.stdout / process.stderr, looked up at each call.
 function Console:initialize(stdout, stderr, ignoreErrors)
+  checkThis(self)
   local options
   if type(stdout) == 'table' and type(stdout.write) ~= 'function' and stderr == nil then
     options = stdout
@@ -522,10 +529,29 @@ end
 
 -- The class also carries the methods (called with a colon on a Console or
 -- with the console as first argument).
-for name, fn in pairs(methods) do Console[name] = fn end
+for name, fn in pairs(methods) do
+  if name == 'trace' then
+    -- Not a tail call: traceImpl counts this frame, as in the bound trace.
+    Console.trace = function(self, ...)
+      checkThis(self)
+      traceImpl(self, 2, ...)
+    end
+  else
+    Console[name] = function(self, ...)
+      checkThis(self)
+      return fn(self, ...)
+    end
+  end
+end
 
 local console = Console:new()
 console.Console = Console
-console._formatTime = formatTime
+console._formatTime = function(ms)
+  errors.checkNumber(ms, 'ms')
+  if ms ~= ms or ms == math.huge or ms == -math.huge then
+    error(errors.ERR_OUT_OF_RANGE('ms', 'a finite number', ms), 0)
+  end
+  return formatTime(ms)
+end
 
 return console

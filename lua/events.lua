@@ -45,6 +45,43 @@ local proto = setmetatable({}, { __index = EventEmitter })
 EventEmitter.__index = proto
 EventEmitter.prototype = proto
 
+-- Every method checks that `self` is an emitter before it reads or writes
+-- it, since a method can be called on anything (`EventEmitter.on({}, ...)`).
+-- An emitter is a table whose chain of metatables reaches EventEmitter (an
+-- instance, a subclass's instance, a class table itself, process), or a
+-- plain table handed to `EventEmitter.init` (a mixin). The common case, a
+-- direct instance, is one comparison; other metatables found to lead to
+-- EventEmitter are remembered, so the walk up the chain happens once per
+-- class. Both sets are weak, so they keep no class or table alive.
+local emitterClasses = setmetatable({ [EventEmitter] = true }, { __mode = 'k' })
+local mixins = setmetatable({}, { __mode = 'k' })
+local MAX_CHAIN = 100 -- a metatable cycle (setmetatable(t, t)) must not hang
+
+local function isEmitter(self)
+  if type(self) ~= 'table' then return false end
+  if self == EventEmitter or mixins[self] then return true end
+  local first = getmetatable(self)
+  local mt = first
+  for _ = 1, MAX_CHAIN do
+    if type(mt) ~= 'table' then return false end
+    if emitterClasses[mt] then
+      emitterClasses[first] = true
+      return true
+    end
+    mt = getmetatable(mt)
+  end
+  return false
+end
+
+local function notEmitter()
+  error(errors.ERR_INVALID_THIS('EventEmitter'), 0)
+end
+
+local function checkThis(self)
+  local mt = getmetatable(self)
+  if mt ~= EventEmitter and not emitterClasses[mt] and not isEmitter(self) then notEmitter() end
+end
+
 -- A once-wrapper: calling it removes it from its emitter, then calls the
 -- listener with the arguments (only the first call does anything).
 -- Fields: listener (the function given to once), target, type (event name),
@@ -112,6 +149,7 @@ local function warn(self, name, count, max)
 end
 
 local function addListener(self, name, listener, prepend)
+  checkThis(self)
   checkListener(listener)
   checkName(name)
   local events = rawget(self, '_events')
@@ -199,6 +237,10 @@ local function call3(h, a, b, c) for i = 1, #h do h[i](a, b, c) end end
 -- from their own initialize; forgetting it is harmless, as the private
 -- fields are made on first use.
 function EventEmitter:initialize(opts)
+  if getmetatable(self) ~= EventEmitter and not isEmitter(self) then
+    if type(self) ~= 'table' then notEmitter() end
+    mixins[self] = true
+  end
   if opts ~= nil and type(opts) ~= 'table' then
     error(errors.ERR_INVALID_ARG_TYPE('options', 'of type table', opts), 0)
   end
@@ -209,10 +251,21 @@ EventEmitter.init = EventEmitter.initialize
 
 -- Hot path: one table read for the events, one for the entry, then the call.
 -- No table, closure or pcall per emit; the arguments are passed on as `...`.
+--
+-- The check of `self` costs nothing here: a table whose `_events` field
+-- holds a table got it from addListener, which checked that table, so
+-- only the other cases (no listeners yet, not a table) take the full check.
 function EventEmitter:emit(name, ...)
-  if name == 'error' then return emitError(self, ...) end
-  local events = rawget(self, '_events')
-  if events == nil then return false end
+  if name == 'error' then
+    checkThis(self)
+    return emitError(self, ...)
+  end
+  local events = type(self) == 'table' and rawget(self, '_events') or nil
+  if type(events) ~= 'table' then
+    checkThis(self)
+    if events == nil then return false end
+    error(errors.ERR_INVALID_THIS('EventEmitter'), 0)
+  end
   local h = events[name]
   if h == nil then return false end
   if type(h) == 'function' then
@@ -262,12 +315,14 @@ end
 -- The method `emitter:once(name, listener)`; on the class table `once` is the
 -- static below (see `proto`).
 function proto:once(name, listener)
+  checkThis(self)
   checkListener(listener)
   checkName(name)
   return addListener(self, name, onceWrap(self, name, listener), false)
 end
 
 function EventEmitter:prependOnceListener(name, listener)
+  checkThis(self)
   checkListener(listener)
   checkName(name)
   return addListener(self, name, onceWrap(self, name, listener), true)
@@ -284,6 +339,7 @@ end
 -- Removes the most recently added instance of `listener` (or of a once
 -- wrapper around it); a no-op when it is not there.
 function EventEmitter:removeListener(name, listener)
+  checkThis(self)
   checkListener(listener)
   local events = rawget(self, '_events')
   if events == nil then return self end
@@ -328,6 +384,7 @@ end
 EventEmitter.off = EventEmitter.removeListener
 
 function EventEmitter:eventNames()
+  checkThis(self)
   local events = rawget(self, '_events')
   local names = {}
   if events == nil then return names end
@@ -346,6 +403,7 @@ end
 -- event by event in registration order, each event's listeners last first,
 -- 'removeListener' itself last.
 function EventEmitter:removeAllListeners(name)
+  checkThis(self)
   local events = rawget(self, '_events')
   if events == nil then return self end
   if events.removeListener == nil then
@@ -380,6 +438,7 @@ end
 
 -- A new array of the listeners of `name`, once wrappers unwrapped.
 function EventEmitter:listeners(name)
+  checkThis(self)
   local events = rawget(self, '_events')
   local h = events and events[name]
   if h == nil then return {} end
@@ -391,6 +450,7 @@ end
 
 -- A new array of the stored listeners, once wrappers included as they are.
 function EventEmitter:rawListeners(name)
+  checkThis(self)
   local events = rawget(self, '_events')
   local h = events and events[name]
   if h == nil then return {} end
@@ -403,6 +463,7 @@ end
 -- `emitter:listenerCount(name[, listener])`, also the static
 -- `EventEmitter.listenerCount(emitter, name)` (the same call).
 function EventEmitter:listenerCount(name, listener)
+  checkThis(self)
   local events = rawget(self, '_events')
   local h = events and events[name]
   if h == nil then return 0 end
@@ -434,6 +495,7 @@ end
 -- emitter it sets `EventEmitter.defaultMaxListeners` (n defaults to it).
 function EventEmitter.setMaxListeners(self, n, ...)
   if type(self) == 'table' then
+    checkThis(self)
     checkMax(n)
     rawset(self, '_maxListeners', n)
     return self
@@ -458,6 +520,7 @@ end
 
 -- `emitter:getMaxListeners()`, also `EventEmitter.getMaxListeners(emitter)`.
 function EventEmitter:getMaxListeners()
+  checkThis(self)
   return getMax(self)
 end
 

@@ -219,6 +219,10 @@ local function requireFrom(parent, request)
   if request == '' then
     error(errors.ERR_INVALID_ARG_VALUE('id', request, "must be a non-empty string"), 0)
   end
+  -- C would cut the path at a NUL and open another file (a folder).
+  if request:find('\0', 1, true) then
+    error(errors.ERR_INVALID_ARG_VALUE('id', request, 'must be a string without null bytes'), 0)
+  end
   local cached = cache[request]
   if cached then return cached.exports end
   local name = builtinName(request)
@@ -276,6 +280,9 @@ end
 
 local function resolveFrom(parent, request)
   errors.checkString(request, 'request')
+  if request:find('\0', 1, true) then
+    error(errors.ERR_INVALID_ARG_VALUE('request', request, 'must be a string without null bytes'), 0)
+  end
   if builtins[builtinName(request)] then return request end
   local kind, where = resolve(request, parent)
   if not kind then error(notFound(request, parent, where), 0) end
@@ -289,6 +296,7 @@ local mainModule
 function makeRequire(m)
   local resolveFn = setmetatable({
     paths = function(request)
+      errors.checkString(request, 'request')
       if isRelative(request) then return { m and m.path or process.cwd() } end
       return m and m.paths or nodePaths(process.cwd())
     end,
@@ -305,6 +313,15 @@ end
 Module.__call = function(self, name, ...)
   if type(name) ~= 'string' then
     error(errors.ERR_INVALID_ARG_TYPE('name', 'of type string', name), 0)
+  end
+  -- Checked before anything is made: Lua's module() too refuses a caller
+  -- that is not a Lua function (it has no environment to set).
+  for i = 1, select('#', ...) do
+    errors.checkFunction(select(i, ...), 'option')
+  end
+  local caller = debug.getinfo(2, 'S')
+  if caller == nil or caller.what == 'C' then
+    error(errors.new('Error', 'ERR_INVALID_STATE', 'Invalid state: module() not called from a Lua function'), 0)
   end
   local t = package.loaded[name]
   if type(t) ~= 'table' then

@@ -50,6 +50,7 @@ local UNREF = 16384     -- unref() before the handle existed
 local NO_DELAY = 32768
 local READABLE_OFF = 65536
 local WRITABLE_OFF = 131072
+local ERRORED = 262144  -- destroyed with an error: 'close' says so
 
 local function has(s, f) return band(s._f, f) ~= 0 end
 local function set(s, f) s._f = bor(s._f, f) end
@@ -127,6 +128,13 @@ end
 
 local Socket = EventEmitter:extend('Socket')
 local getters = {}
+local hiddenSocket -- see Self checks
+
+-- The server of each accepted socket. Kept here and not on the socket: an
+-- idle socket then has four fields (_f, _handle, _events, _eventsOrder),
+-- which fit a hash part of four slots instead of eight.
+local serverOf = setmetatable({}, { __mode = 'k' })
+function getters.server(s) return serverOf[s] end
 
 -- Fields are read through getters (remoteAddress, bytesRead, ...) after
 -- the methods: a method lookup costs one table read, as before.
@@ -135,17 +143,14 @@ function Socket.__index(t, k)
   if v ~= nil then return v end
   local g = getters[k]
   if g then return g(t) end
-  return nil
+  return hiddenSocket[k]
 end
 
-local onread, onwrite, onclose
-
--- The handle's callbacks are the socket's own (one closure each, made
--- once), so C finds them in the handle's environment.
+-- The socket owns its handle: C calls its methods _onread, _onwrite and
+-- _onclose, so a socket costs no closure and no table of callbacks.
 local function attach(self, h)
   self._handle = h
-  h:setcb('onread', function(data, errno) return onread(self, data, errno) end)
-  h:setcb('onwrite', function(status, n) return onwrite(self, status, n) end)
+  h:setowner(self)
   if has(self, UNREF) then h:ref(false) end
 end
 
@@ -194,14 +199,13 @@ local function destroy(self, err)
   local h = rawget(self, '_handle')
   local hadError = err ~= nil
   if err ~= nil then
-    nextTick(function() emit(self, 'error', err) end)
+    set(self, ERRORED)
+    nextTick(emit, self, 'error', err)
   end
   if h then
-    local reset = has(self, SHUTDOWN) and false or rawget(self, '_reset')
-    local fin = function() self:emit('close', hadError) end
-    if reset then h:reset(fin) else h:close(fin) end
-    local srv = rawget(self, 'server')
-    if srv then srv:_dropped() end
+    if rawget(self, '_reset') then h:reset(true) else h:close(true) end
+    local srv = serverOf[self]
+    if srv then serverOf[self] = nil; srv:_dropped() end
   else
     nextTick(function() self:emit('close', hadError) end)
   end
@@ -223,12 +227,26 @@ function Socket:destroy(err)
   return destroy(self, err)
 end
 
+-- resetAndDestroy(): closes with a RST. A socket with no handle yet is
+-- destroyed with ERR_SOCKET_CLOSED, as in Node, when it has 'error'
+-- listeners to hear it (else quietly: a script's stray call is no crash).
 function Socket:resetAndDestroy()
-  if rawget(self, '_handle') and not has(self, CONNECTING) then
+  local h = rawget(self, '_handle')
+  if h then
+    if not h.reset then
+      error(errors.new('TypeError', 'ERR_INVALID_HANDLE_TYPE', 'This handle type cannot be sent'), 0)
+    end
     self._reset = true
+    if has(self, CONNECTING) then
+      self:once('connect', function() destroy(self) end)
+      return self
+    end
     return destroy(self)
   end
-  return destroy(self, errors.new('Error', 'ERR_SOCKET_CLOSED', 'Socket is closed'))
+  if self:listenerCount('error') > 0 then
+    return destroy(self, errors.new('Error', 'ERR_SOCKET_CLOSED', 'Socket is closed'))
+  end
+  return destroy(self)
 end
 
 -- Reading ----------------------------------------------------------------------
@@ -279,7 +297,11 @@ local function emitEnd(self)
   if has(self, FINISHED) then destroy(self) end
 end
 
-function onread(self, data, errno)
+function Socket:_onclose()
+  emit(self, 'close', has(self, ERRORED))
+end
+
+function Socket:_onread(data, errno)
   if data then
     self._br = (rawget(self, '_br') or 0) + #data
     if rawget(self, '_timer') then touch(self) end
@@ -367,6 +389,12 @@ function Socket:on(name, listener)
 end
 Socket.addListener = Socket.on
 
+function Socket:once(name, listener)
+  proto.once(self, name, listener)
+  if name == 'data' and not has(self, PAUSED) then self:resume() end
+  return self
+end
+
 function Socket:setEncoding(enc)
   if enc ~= nil and not Buffer.isEncoding(enc) then error(errors.ERR_UNKNOWN_ENCODING(enc), 0) end
   self._enc = enc
@@ -382,6 +410,10 @@ function Socket:pipe(dest, opts)
       dest:once('drain', function() self:resume() end)
     end
   end)
+  if type(opts) ~= 'nil' then errors.checkTable(opts, 'options') end
+  if type(dest) ~= 'table' or type(dest.write) ~= 'function' then
+    error(errors.ERR_INVALID_ARG_TYPE('destination', 'a writable stream', dest), 0)
+  end
   if not (opts and opts['end'] == false) then
     self:once('end', function() dest:finish() end)
   end
@@ -416,7 +448,7 @@ local function doShutdown(self)
   end
 end
 
-function onwrite(self, status, n)
+function Socket:_onwrite(status, n)
   self._pending = self._pending - n
   local q = self._wq
   local cb = q[q.head]
@@ -602,7 +634,7 @@ function Socket:connect(a, b, c)
       error(errors.ERR_INVALID_ARG_TYPE('options.port', 'of type number or string', opts.port), 0)
     end
     opts.port = checkPort(opts.port)
-    if opts.host ~= nil then errors.checkString(opts.host, 'options.host') end
+    if type(opts.host) ~= 'nil' then errors.checkString(opts.host, 'options.host') end
     if opts.localPort ~= nil then checkPort(opts.localPort, 'options.localPort') end
   end
   if opts.noDelay == false then clear(self, NO_DELAY) end
@@ -662,6 +694,7 @@ function Socket:setNoDelay(on)
 end
 
 function Socket:setKeepAlive(enable, delay)
+  if type(delay) ~= 'nil' then errors.checkNumber(delay, 'initialDelay') end
   local secs = floor((delay or 0) / 1000)
   local h = rawget(self, '_handle')
   if enable then self._ka = secs else self._ka = nil end
@@ -804,7 +837,7 @@ function Server:initialize(options, listener)
   end
 end
 
-local function onconnection(self, errno, client)
+function Server:_onconnection(errno, client)
   if errno then
     -- Out of descriptors (EMFILE, ENFILE): libuv already turned the
     -- waiting connection away with its reserved descriptor; the server
@@ -812,7 +845,7 @@ local function onconnection(self, errno, client)
     if self:listenerCount('error') > 0 then emit(self, 'error', errors.errnoException(errno, 'accept')) end
     return
   end
-  local max = rawget(self, 'maxConnections')
+  local max = self.maxConnections
   if max and self._connections >= max then
     local info = {}
     local a, p = client.getsockname and client:getsockname(), client.getpeername and client:getpeername()
@@ -826,7 +859,7 @@ local function onconnection(self, errno, client)
   local s = Socket:new(o and { handle = client, allowHalfOpen = o.allowHalfOpen, noDelay = o.noDelay }
     or nil)
   if not o then attach(s, client); set(s, CONNECTED) end
-  s.server = self
+  serverOf[s] = self
   self._connections = self._connections + 1
   if has(s, NO_DELAY) and client.nodelay then client:nodelay(true) end
   if o and o.keepAlive and client.keepalive then
@@ -872,7 +905,7 @@ local function listenOn(self, port, host, backlog, path, ipv6Only)
     syscall = 'listen'
   end
   if ok then
-    h:setcb('onconnection', function(e, client) return onconnection(self, e, client) end)
+    h:setowner(self)
     ok, errno = h:listen(backlog or 511)
     syscall = 'listen'
   end
@@ -911,7 +944,7 @@ function Server:listen(a, b, c, d)
     if a ~= nil then port = checkPort(a) else port = 0 end
     if type(b) == 'number' then backlog = b else host, backlog = b, c end
   end
-  if host ~= nil then errors.checkString(host, 'host') end
+  if type(host) ~= 'nil' then errors.checkString(host, 'host') end
   if rawget(self, '_handle') then
     error(errors.new('Error', 'ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.'), 0)
   end
@@ -977,6 +1010,65 @@ function Server:unref()
 end
 
 Server.__tostring = function() return 'Server' end
+
+-- Self checks -------------------------------------------------------------------
+
+-- Every method checks its object first: called on anything else it
+-- raises ERR_INVALID_THIS and changes nothing. The callbacks C calls
+-- (_onread, ...) also drop arguments that C would never pass. write, the
+-- hot path, checks inline instead of through a wrapper.
+local function invalidThis(name)
+  return errors.new('TypeError', 'ERR_INVALID_THIS', 'Value of "this" must be of type ' .. name)
+end
+
+local instanceof = require('internal/class').instanceof
+local function isSocket(v) return instanceof(v, Socket) and type(rawget(v, '_f')) == 'number' end
+local function isServer(v) return instanceof(v, Server) and type(rawget(v, '_connections')) == 'number' end
+
+-- The callbacks C calls on a handle's owner (_onread, _onwrite,
+-- _onclose, _onconnection) are not in the class tables, so no script
+-- iterating them calls one by mistake; __index finds them.
+hiddenSocket = { _onread = Socket._onread, _onwrite = Socket._onwrite, _onclose = Socket._onclose }
+local hiddenServer = { _onconnection = Server._onconnection }
+Socket._onread, Socket._onwrite, Socket._onclose, Server._onconnection = nil, nil, nil, nil
+function Server.__index(t, k)
+  local v = Server[k]
+  if v ~= nil then return v end
+  return hiddenServer[k]
+end
+
+local function guard(cls, name, is)
+  for k, fn in next, cls do
+    if type(fn) == 'function' and k:sub(1, 2) ~= '__' and k ~= 'write' and k ~= 'initialize' then
+      cls[k] = function(self, ...)
+        if not is(self) then error(invalidThis(name), 0) end
+        return fn(self, ...)
+      end
+    end
+  end
+end
+local rawWrite = Socket.write
+function Socket.write(self, data, enc, cb)
+  if type(self) ~= 'table' or type(rawget(self, '_f')) ~= 'number' then error(invalidThis('Socket'), 0) end
+  return rawWrite(self, data, enc, cb)
+end
+guard(Socket, 'Socket', isSocket)
+local socketInit, serverInit = Socket.initialize, Server.initialize
+function Socket.initialize(self, ...)
+  if not instanceof(self, Socket) then error(invalidThis('Socket'), 0) end
+  return socketInit(self, ...)
+end
+function Server.initialize(self, ...)
+  if not instanceof(self, Server) then error(invalidThis('Server'), 0) end
+  return serverInit(self, ...)
+end
+Server._dropped = function(self)
+  if isServer(self) then
+    self._connections = self._connections - 1
+    emitClose(self)
+  end
+end
+guard(Server, 'Server', isServer)
 
 -- Module ------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ local rb = binding('runtime')
 local tty = binding('tty')
 
 local type, tostring, error, rawset, ipairs = type, tostring, error, rawset, ipairs
-local setmetatable, next = setmetatable, next
+local setmetatable, getmetatable, next = setmetatable, getmetatable, next
 local floor = math.floor
 
 local hrtimeC = ffi.cast('uint64_t (*)(void)', pb.fnptrs().hrtime)
@@ -282,6 +282,7 @@ Writer.__index = Writer
 -- write(chunk[, encoding][, cb]): a string (text in `encoding`, UTF-8 by
 -- default) or a Buffer, written whole before it returns.
 function Writer:write(data, enc, cb)
+  if getmetatable(self) ~= Writer then error(errors.ERR_INVALID_THIS('WriteStream'), 0) end
   if type(enc) == 'function' then cb, enc = enc, nil end
   local Buffer = require('buffer').Buffer
   if type(data) == 'string' then

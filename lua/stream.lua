@@ -26,8 +26,9 @@ local ticks = require('internal/ticks')
 local Buffer = require('buffer').Buffer
 local StringDecoder = require('string_decoder').StringDecoder
 
-local type, error, rawget, setmetatable, select, pairs = type, error, rawget, setmetatable, select, pairs
-local concat, sub, floor = table.concat, string.sub, math.floor
+local type, error, rawget, getmetatable, select, pairs, ipairs, next, tostring, tonumber =
+  type, error, rawget, getmetatable, select, pairs, ipairs, next, tostring, tonumber
+local concat, tremove, sub, floor = table.concat, table.remove, string.sub, math.floor
 local istype, ffistring = ffi.istype, ffi.string
 local nextTick = ticks.nextTick
 local BufT = ffi.typeof('lode_buffer')
@@ -130,8 +131,9 @@ end
 
 -- Records the first error of the stream.
 local function setErrored(self, err)
-  if err ~= nil and self.errored == nil then
+  if err ~= nil and not self._errored then
     self.errored = err
+    self._errored = true
     if self.readableHighWaterMark ~= nil then self.readable = false end
     if self.writableHighWaterMark ~= nil then self.writable = false end
   end
@@ -219,7 +221,7 @@ local function construct(self, after)
           return
         end
         called = true
-        self._constructing = nil
+        self._constructing = false
         if self.destroyed then
           self:emit('__lode_destroy', err)
         elseif err ~= nil then
@@ -261,6 +263,10 @@ local function initReadable(self, opts, duplex)
   self.readableFlowing = nil
   self.readable = true
   self._rsync = true -- Node assumes a synchronous _read until the first read
+  self._rended, self._reading, self._needReadable, self._emittedReadable = false, false, false, false
+  self._readingMore, self._errored, self._constructing, self._errorEmitted = false, false, false, false
+  self._closeEmitted, self._rbufs, self._adwMulti, self._decoder = false, false, false, false
+  self._adw = false
   if opts ~= nil then
     if opts.read ~= nil then self._read = opts.read end
     if opts.buffers then self._rbufs = true end
@@ -290,12 +296,12 @@ end
 -- string, or a Buffer when the stream was made with `buffers = true` and
 -- has no encoding.
 local function outChunk(self, chunk)
-  if self._rbufs and self._decoder == nil then return Buffer.from(chunk) end
+  if self._rbufs and not self._decoder then return Buffer.from(chunk) end
   return chunk
 end
 
 local function emitReadable_(self)
-  if not self.destroyed and self.errored == nil and (self.readableLength > 0 or self._rended) then
+  if not self.destroyed and not self._errored and (self.readableLength > 0 or self._rended) then
     self:emit('readable')
     self._emittedReadable = false
   end
@@ -333,11 +339,11 @@ end
 local function onEofChunk(self)
   if self._rended then return end
   local decoder = self._decoder
-  if decoder ~= nil then
+  if decoder then
     local chunk = decoder:finish()
     if #chunk > 0 then
       local q = self._rq
-      if q == nil then
+      if not q then
         q = {}
         self._rq, self._rqh, self._rqt = q, 1, 0
       end
@@ -357,17 +363,30 @@ local function onEofChunk(self)
   end
 end
 
+-- Data was handed out: no pipe destination is waiting for 'drain' now.
+-- `_adw` is false, the one destination, or (`_adwMulti`, several pipes)
+-- a set of them.
+local function clearAwaitDrain(self)
+  local adw = self._adw
+  if self._adwMulti then
+    for k in next, adw do adw[k] = nil end
+  else
+    self._adw = false
+  end
+end
+
 local function addChunk(self, chunk, addToFront)
   if self.readableFlowing and self.readableLength == 0 and not self._rsync
     and self:listenerCount('data') > 0 then
-    if self._adwMulti then self._adw = {} else self._adw = nil end
+    if self._adw then clearAwaitDrain(self) end
     self.readableDidRead = true
     self:emit('data', outChunk(self, chunk))
   else
     self.readableLength = self.readableLength + (self.readableObjectMode and 1 or #chunk)
     local q = self._rq
-    if q == nil then
-      q = {}
+    if not q then
+      q = { false, false, false, false, false, false, false, false,
+        false, false, false, false, false, false, false, false } -- an array part from the start
       self._rq, self._rqh, self._rqt = q, 1, 0
     end
     if addToFront then
@@ -396,18 +415,18 @@ local function addChunkDecoded(self, chunk, addToFront)
     if self.readableEnded then
       errorOrDestroy(self, ERR_STREAM_UNSHIFT_AFTER_END_EVENT())
       return false
-    elseif self.destroyed or self.errored ~= nil then
+    elseif self.destroyed or self._errored then
       return false
     end
     addChunk(self, chunk, true)
   elseif self._rended then
     errorOrDestroy(self, ERR_STREAM_PUSH_AFTER_EOF())
-  elseif self.destroyed or self.errored ~= nil then
+  elseif self.destroyed or self._errored then
     return false
   else
     self._reading = false
     local decoder = self._decoder
-    if decoder ~= nil and not self.readableObjectMode then
+    if decoder and not self.readableObjectMode then
       chunk = decoder:write(chunk)
       if #chunk ~= 0 then addChunk(self, chunk, false) else maybeReadMore(self) end
     else
@@ -458,19 +477,43 @@ function Readable:unshift(chunk, encoding)
   return readableAddChunk(self, chunk, encoding, true)
 end
 
+-- Moves the live part q[h..t] of a queue down to q[1..] once the free
+-- slots before h outnumber it, so a queue that never empties (one chunk
+-- in, one out) stays in its array part instead of walking up the hash
+-- part. Amortized O(1): a move of k entries follows at least k pops.
+local function compact(q, h, t)
+  local k = 0
+  for i = h, t do
+    k = k + 1
+    q[k] = q[i]
+    q[i] = nil
+  end
+  return k
+end
+
+-- Takes the head of the readable queue (one chunk or object).
+local function shift(self, q, h, t)
+  q[h] = nil
+  if h == t then
+    self._rqh, self._rqt = 1, 0
+  elseif h >= 8 and h + h > t then
+    self._rqh, self._rqt = 1, compact(q, h + 1, t)
+  else
+    self._rqh = h + 1
+  end
+end
+
 -- Takes n units (bytes, or one object) from the front of the queue.
 local function fromList(self, n)
   local q, h, t = self._rq, self._rqh, self._rqt
   local first = q[h]
   if self.readableObjectMode then
-    q[h] = nil
-    if h == t then self._rqh, self._rqt = 1, 0 else self._rqh = h + 1 end
+    shift(self, q, h, t)
     return first
   end
   local flen = #first
   if n == flen then
-    q[h] = nil
-    if h == t then self._rqh, self._rqt = 1, 0 else self._rqh = h + 1 end
+    shift(self, q, h, t)
     return first
   end
   if n < flen then
@@ -514,7 +557,7 @@ local function howMuchToRead(self, n)
 end
 
 local function endReadableNT(self)
-  if self.errored == nil and not self._closeEmitted and not self.readableEnded
+  if not self._errored and not self._closeEmitted and not self.readableEnded
     and self.readableLength == 0 then
     self.readableEnded = true
     self.readable = false
@@ -572,7 +615,7 @@ function Readable:read(n)
   end
   local doRead = self._needReadable
   if self.readableLength == 0 or self.readableLength - n < hwm then doRead = true end
-  if self._rended or self._reading or self.destroyed or self.errored ~= nil or self._constructing then
+  if self._rended or self._reading or self.destroyed or self._errored or self._constructing then
     doRead = false
   elseif doRead then
     self._reading = true
@@ -589,7 +632,7 @@ function Readable:read(n)
     n = 0
   else
     self.readableLength = self.readableLength - n
-    if self._adwMulti then self._adw = {} else self._adw = nil end
+    if self._adw then clearAwaitDrain(self) end
   end
   if self.readableLength == 0 then
     if not self._rended then self._needReadable = true end
@@ -603,8 +646,11 @@ function Readable:read(n)
   return ret
 end
 
+-- Node calls _read inside a try and destroys the stream with what it
+-- throws; the default one's error takes that path here too (without a
+-- pcall on every read).
 function Readable:_read()
-  error(ERR_METHOD_NOT_IMPLEMENTED('_read()'), 0)
+  errorOrDestroy(self, ERR_METHOD_NOT_IMPLEMENTED('_read()'))
 end
 
 flow = function(self)
@@ -655,7 +701,7 @@ function Readable:setEncoding(enc)
   self._decoder = decoder
   self.readableEncoding = decoder.encoding
   local q = self._rq
-  if q ~= nil and not self.readableObjectMode then
+  if q and not self.readableObjectMode then
     local parts, np = {}, 0
     for i = self._rqh, self._rqt do
       np = np + 1
@@ -757,12 +803,12 @@ end
 local function pipeOnDrain(src, dest)
   return function()
     if src._adw == dest then
-      src._adw = nil
-    elseif src._adwMulti and src._adw ~= nil then
+      src._adw = false
+    elseif src._adwMulti then
       src._adw[dest] = nil
     end
     local waiting = src._adw
-    if (waiting == nil or (src._adwMulti and next(waiting) == nil)) and src:listenerCount('data') > 0 then
+    if (not waiting or (src._adwMulti and next(waiting) == nil)) and src:listenerCount('data') > 0 then
       src:resume()
     end
   end
@@ -781,7 +827,7 @@ function Readable:pipe(dest, pipeOpts)
   if #pipes == 1 and not self._adwMulti then
     self._adwMulti = true
     local set = {}
-    if self._adw ~= nil then set[self._adw] = true end
+    if self._adw then set[self._adw] = true end
     self._adw = set
   end
   pipes[#pipes + 1] = dest
@@ -801,7 +847,7 @@ function Readable:pipe(dest, pipeOpts)
     src:removeListener('end', unpipe)
     src:removeListener('data', ondata)
     cleanedUp = true
-    if ondrain and src._adw ~= nil and (dest.writableHighWaterMark == nil or dest.writableNeedDrain) then
+    if ondrain and src._adw and (dest.writableHighWaterMark == nil or dest.writableNeedDrain) then
       ondrain()
     end
   end
@@ -814,8 +860,10 @@ function Readable:pipe(dest, pipeOpts)
       elseif #pipes > 1 then
         for i = 1, #pipes do
           if pipes[i] == dest then
-            if type(src._adw) ~= 'table' or src._adw == dest then src._adw = {} end
-            src._adwMulti = true
+            if not src._adwMulti then
+              src._adw = {}
+              src._adwMulti = true
+            end
             src._adw[dest] = true
             break
           end
@@ -929,15 +977,11 @@ function Readable.from(source, opts)
     checkOptions(opts)
     for k, v in pairs(opts) do o[k] = v end
   end
+  -- One value per call: read() calls again while the buffer is below the
+  -- mark, and a loop here would sit inside the loops of flow() and
+  -- maybeReadMore(), where the JIT does not compile nested loops well.
   o.read = function(self)
-    while true do
-      local v = nextValue()
-      if v == nil then
-        self:push(nil)
-        return
-      end
-      if not self:push(v) then return end
-    end
+    self:push(nextValue())
   end
   return Readable:new(o)
 end
@@ -963,6 +1007,8 @@ local function initWritable(self, opts, duplex)
   self.writableCorked = 0
   self.writable = true
   self._pendingcb = 0
+  self._writing, self._wsync, self._wended, self._bufferProcessing = false, false, false, false
+  self._awCb, self._awCount, self._errored, self._constructing = false, 0, false, false
   if opts ~= nil then
     if opts.write ~= nil then self._write = opts.write end
     if opts.writev ~= nil then self._writev = opts.writev end
@@ -997,8 +1043,8 @@ end
 
 local function needFinish(self)
   return self.writableEnded and not self.destroyed and not self._constructing
-    and self.writableLength == 0 and self.errored == nil
-    and (self._wq == nil or self._wqh > self._wqt)
+    and self.writableLength == 0 and not self._errored
+    and (not self._wq or self._wqh > self._wqt)
     and not self.writableFinished and not self._writing
     and not self._errorEmitted and not self._closeEmitted
 end
@@ -1007,8 +1053,8 @@ local function finish(self)
   self._pendingcb = self._pendingcb - 1
   self.writableFinished = true
   local cbs = self._onFinished
-  if cbs ~= nil then
-    self._onFinished = nil
+  if cbs then
+    self._onFinished = false
     for i = 1, #cbs do cbs[i]() end
   end
   self:emit('finish')
@@ -1021,8 +1067,8 @@ end
 
 local function callOnFinished(self, err)
   local cbs = self._onFinished
-  if cbs ~= nil then
-    self._onFinished = nil
+  if cbs then
+    self._onFinished = false
     for i = 1, #cbs do cbs[i](err) end
   end
 end
@@ -1088,7 +1134,7 @@ end
 local function errorBuffer(self)
   if self._writing then return end
   local q = self._wq
-  if q ~= nil then
+  if q then
     local h, t = self._wqh, self._wqt
     self._wqh, self._wqt = 1, 0
     for i = h, t, 3 do
@@ -1117,9 +1163,18 @@ end
 
 -- Synchronous write callbacks run on a later tick; consecutive ones with
 -- the same callback share that tick (Node's afterWriteTickInfo).
+-- `_awCb`/`_awCount` are the newest pending tick; older ones, still
+-- waiting when a write with another callback came, sit in `_awq` as
+-- (callback, count) pairs, oldest first, as the ticks run in order.
 local function afterWriteTick(self)
+  local q = self._awq
+  if q and q[1] ~= nil then
+    local cb, count = tremove(q, 1), tremove(q, 1)
+    afterWrite(self, count, cb)
+    return
+  end
   local count, cb = self._awCount, self._awCb
-  self._awCount, self._awCb = nil, nil
+  self._awCount, self._awCb = 0, false
   afterWrite(self, count, cb)
 end
 
@@ -1145,11 +1200,21 @@ onwrite = function(self, er)
     setErrored(self, er)
     if sync then nextTick(onwriteError, self, er, cb) else onwriteError(self, er, cb) end
   else
-    if self._wq ~= nil and self._wqh <= self._wqt then clearBuffer(self) end
+    if self._wq and self._wqh <= self._wqt then clearBuffer(self) end
     if sync then
-      if self._awCb ~= nil and self._awCb == cb then
+      local awcb = self._awCb
+      if awcb == cb then
         self._awCount = self._awCount + 1
       else
+        if awcb then
+          local q = self._awq
+          if not q then
+            q = {}
+            self._awq = q
+          end
+          q[#q + 1] = awcb
+          q[#q + 1] = self._awCount
+        end
         self._awCount, self._awCb = 1, cb
         nextTick(afterWriteTick, self)
       end
@@ -1198,7 +1263,7 @@ end
 clearBuffer = function(self)
   if self.writableCorked > 0 or self._bufferProcessing or self.destroyed or self._constructing then return end
   local q = self._wq
-  if q == nil then return end
+  if not q then return end
   local h, t = self._wqh, self._wqt
   if h > t then return end
   local count = (t - h + 1) / 3
@@ -1230,8 +1295,11 @@ clearBuffer = function(self)
       i = i + 3
       doWrite(self, chunkLength(self, chunk), chunk, enc, cb)
     until i > self._wqt or self._writing
-    if i > self._wqt then
+    local wt = self._wqt
+    if i > wt then
       self._wqh, self._wqt = 1, 0
+    elseif i >= 96 and i + i > wt then
+      self._wqh, self._wqt = 1, compact(q, i, wt)
     else
       self._wqh = i
     end
@@ -1286,10 +1354,10 @@ local function writeChunk(self, chunk, encoding, cb)
   self.writableLength = length
   local ret = length < self.writableHighWaterMark
   if not ret then self.writableNeedDrain = true end
-  if self._writing or self.writableCorked > 0 or self.errored ~= nil or self._constructing then
+  if self._writing or self.writableCorked > 0 or self._errored or self._constructing then
     local q = self._wq
-    if q == nil then
-      q = {}
+    if not q then
+      q = { false, false, false, false, false, false, false, false, false, false, false, false }
       self._wq, self._wqh, self._wqt = q, 1, 0
     end
     local t = self._wqt
@@ -1303,7 +1371,7 @@ local function writeChunk(self, chunk, encoding, cb)
     self:_write(chunk, encoding, self._onwrite or getOnwrite(self))
     self._wsync = false
   end
-  return ret and self.errored == nil and not self.destroyed
+  return ret and not self._errored and not self.destroyed
 end
 
 -- write(chunk, [encoding], [cb]): false once writableLength reaches
@@ -1362,7 +1430,7 @@ function Writable:finish(chunk, encoding, cb)
   end
   if err ~= nil then
     -- Already reported through 'error'.
-  elseif self.errored == nil and not self.writableEnded then
+  elseif not self._errored and not self.writableEnded then
     self.writableEnded = true
     self.writable = false
     self.writableNeedDrain = false
@@ -1378,7 +1446,7 @@ function Writable:finish(chunk, encoding, cb)
       nextTick(cb, err)
     else
       local cbs = self._onFinished
-      if cbs == nil then
+      if not cbs then
         cbs = {}
         self._onFinished = cbs
       end
@@ -1510,8 +1578,8 @@ end
 
 function Transform:_read()
   local callback = self._tpending
-  if callback ~= nil then
-    self._tpending = nil
+  if callback then
+    self._tpending = false
     callback()
   end
 end
@@ -1693,6 +1761,45 @@ local function pipeline(...)
     end
   end
   return streams[count]
+end
+
+-- The private flags start false on the class tables, not on each object:
+-- an object gets its own slot only for a flag that is ever set, and a
+-- read of an unset flag stops one table up instead of walking the whole
+-- class chain (which a nil field would do, and which the JIT cannot fold).
+local defaults = {
+  _rended = false, _reading = false, _rsync = false, _needReadable = false,
+  _emittedReadable = false, _readableListening = false, _resumeScheduled = false,
+  _readingMore = false, _decoder = false, _rbufs = false, _adwMulti = false,
+  _writing = false, _wsync = false, _wended = false, _finalCalled = false,
+  _prefinished = false, _bufferProcessing = false, _decodeStrings = false,
+  _defaultEncoding = false, _onFinished = false, _awCb = false, _awCount = 0,
+  _tpending = false, _constructing = false, _errored = false,
+  _errorEmitted = false, _closeEmitted = false, _noAutoDestroy = false,
+  _noEmitClose = false, readableDidRead = false, _rq = false, _wq = false,
+  _rqh = 1, _rqt = 0, _wqh = 1, _wqt = 0, _awq = false,
+}
+for _, cls in ipairs({ Stream, Readable, Writable, Duplex, Transform, PassThrough }) do
+  for k, v in pairs(defaults) do cls[k] = v end
+end
+
+-- Every inherited method is copied into each built-in class, so a method
+-- call on a stream finds its function in the first table it looks in (a
+-- subclass of the user's adds one step), not at the end of a chain of
+-- seven (Transform, Duplex, Readable, Stream, EventEmitter's two, Object).
+local function flatten(cls)
+  local parent = getmetatable(cls)
+  while parent ~= nil do
+    local source = rawget(parent, '__index')
+    if type(source) ~= 'table' then break end
+    for k, v in pairs(source) do
+      if type(v) == 'function' and rawget(cls, k) == nil then cls[k] = v end
+    end
+    parent = getmetatable(source)
+  end
+end
+for _, cls in ipairs({ Stream, Readable, Writable, Duplex, Transform, PassThrough }) do
+  flatten(cls)
 end
 
 -- Exports -------------------------------------------------------------------

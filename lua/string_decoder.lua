@@ -130,7 +130,4 @@ function StringDecoder:finish(buf)
 end
 StringDecoder['end'] = StringDecoder.finish
 
--- Node's `text(buf, offset)` is not kept; `lastNeed`-style internals are
--- not exposed either.
-
 return { StringDecoder = StringDecoder }

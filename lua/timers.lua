@@ -244,7 +244,15 @@ local function clearTimeout(t)
   callbacks[t.id], arguments[t.id] = nil, nil
 end
 
+-- Methods can be reached as plain functions (Timeout.unref(x)), so each
+-- checks its object first: a wrong one would change the loop's counts.
+-- ffi.istype on a constant ctype costs nothing once compiled.
+local function checkTimeout(self)
+  if not ffi.istype(TimeoutT, self) then error(errors.ERR_INVALID_THIS('Timeout'), 0) end
+end
+
 function Timeout:ref()
+  checkTimeout(self)
   if band(self.flags, REFED) == 0 then
     self.flags = bor(self.flags, REFED)
     if band(self.flags, ACTIVE) ~= 0 then setRefed(refed + 1) end
@@ -253,6 +261,7 @@ function Timeout:ref()
 end
 
 function Timeout:unref()
+  checkTimeout(self)
   if band(self.flags, REFED) ~= 0 then
     self.flags = band(self.flags, bnot(REFED))
     if band(self.flags, ACTIVE) ~= 0 then setRefed(refed - 1) end
@@ -261,17 +270,20 @@ function Timeout:unref()
 end
 
 function Timeout:hasRef()
+  checkTimeout(self)
   return band(self.flags, REFED) ~= 0
 end
 
 -- Starts the timer again from now with its duration; it then orders after
 -- every timer made before the refresh. A cleared timer stays cleared.
 function Timeout:refresh()
+  checkTimeout(self)
   if band(self.flags, CLEARED) == 0 then insert(self, freshNow(nowarg)) end
   return self
 end
 
 function Timeout:close()
+  checkTimeout(self)
   clearTimeout(self)
   return self
 end
@@ -368,7 +380,16 @@ local function clearImmediate(i)
   finish(i)
 end
 
+-- An Immediate is a table { fn, args, refed } with this metatable; the
+-- refed slot must hold a boolean, so a table of another shape is refused.
+local function checkImmediate(self)
+  if getmetatable(self) ~= Immediate or type(self[3]) ~= 'boolean' then
+    error(errors.ERR_INVALID_THIS('Immediate'), 0)
+  end
+end
+
 function Immediate:ref()
+  checkImmediate(self)
   if not self[3] then
     self[3] = true
     if self[1] then setImmRefed(immRefed + 1) end
@@ -377,6 +398,7 @@ function Immediate:ref()
 end
 
 function Immediate:unref()
+  checkImmediate(self)
   if self[3] then
     self[3] = false
     if self[1] then setImmRefed(immRefed - 1) end
@@ -385,6 +407,7 @@ function Immediate:unref()
 end
 
 function Immediate:hasRef()
+  checkImmediate(self)
   return self[3]
 end
 
@@ -406,8 +429,10 @@ local function processImmediates()
   if immHead > immTail then immHead, immTail = 1, 0 end
 end
 
--- C runs the two queues from its timer and check handles; the count of
--- queued immediates is C's too, so an idle loop makes no call into Lua.
+-- C runs the two queues from its timer and check handles (out of a
+-- script's reach: a script calling them would run callbacks out of their
+-- phase); the count of queued immediates is C's too, so an idle loop
+-- makes no call into Lua.
 immediates = ffi.cast('double *', tb.init(processTimers, processImmediates))
 
 return {

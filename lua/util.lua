@@ -1257,7 +1257,13 @@ M.Object = class.Object
 M.instanceof = instanceof
 
 -- Shared with console (not part of Node's API).
-M._formatNumber = formatNumberRaw
-M._getStringWidth = getStringWidth
+M._formatNumber = function(n)
+  errors.checkNumber(n, 'n')
+  return formatNumberRaw(n)
+end
+M._getStringWidth = function(s, removeControlChars)
+  errors.checkString(s, 'str')
+  return getStringWidth(s, removeControlChars)
+end
 
 return M

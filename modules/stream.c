@@ -1,11 +1,15 @@
 /*
  * stream.c: the uv_stream_t methods shared by tcp, pipe and tty handles.
  *
- * Callbacks live in the handle's environment, set from Lua:
- *   onread(data) for bytes, onread(nil, errno) at EOF (UV_EOF) or error;
- *   onwrite(status, nbytes) when a queued write request completes;
- *   onconnection(nil, client) or onconnection(errno) on a listening one;
- *   onclose() once the handle is closed, when close() was given one.
+ * A stream handle's environment is its owner, the Lua object that uses
+ * it (a net.Socket, a Server, a stdio stream: setowner), and C calls the
+ * owner's methods, so a socket costs no closure and no table of
+ * callbacks:
+ *   owner:_onread(data) for bytes, owner:_onread(nil, errno) at EOF
+ *     (UV_EOF) or on an error;
+ *   owner:_onwrite(status, nbytes) when a queued write request completes;
+ *   owner:_onconnection(nil, client) or (errno) on a listening handle;
+ *   owner:_onclose() once the handle is closed, when close(true) asked.
  *
  * Reads go into one 64 KiB buffer per runtime (libuv calls alloc and read
  * back to back for one handle, so they never overlap), and reach Lua as a
@@ -65,6 +69,21 @@ lode__handle *lode__stream_new(lua_State *L, const char *mt, const char *type, u
   return h;
 }
 
+/* Pushes the method `name` of h's owner and the owner; returns 0 (and
+ * pushes nothing) when there is none or the runtime stops. */
+static int push_method(lode__handle *h, const char *name) {
+  lua_State *L = h->rt->L;
+  if (lode__stopped(h->rt) || h->ref == LUA_NOREF) return 0;
+  lode__handle_push_env(L, h);
+  lua_getfield(L, -1, name);
+  if (!lua_isfunction(L, -1)) {
+    lua_pop(L, 2);
+    return 0;
+  }
+  lua_insert(L, -2);
+  return 1;
+}
+
 /* The open stream handle at 1, of the metatable named by upvalue 1. */
 static lode__handle *check(lua_State *L) {
   return lode__handle_check(L, 1, lua_tostring(L, lua_upvalueindex(1)));
@@ -82,14 +101,14 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   lode__handle *h = (lode__handle *)s->data;
   lua_State *L = h->rt->L;
   if (nread == 0) return; /* EAGAIN: nothing was read */
-  if (!lode__handle_push_cb(h, "onread")) return;
+  if (!push_method(h, "_onread")) return;
   if (nread > 0) {
     lua_pushlstring(L, buf->base, (size_t)nread);
-    lode__call(h->rt, 1);
+    lode__call(h->rt, 2);
   } else {
     lua_pushnil(L);
     lua_pushinteger(L, (lua_Integer)nread);
-    lode__call(h->rt, 2);
+    lode__call(h->rt, 3);
   }
 }
 
@@ -115,10 +134,10 @@ static void on_write(uv_write_t *w, int status) {
   lode__handle *h = (lode__handle *)w->handle->data;
   size_t n = ((write_req *)lode__mem(w))->n;
   lode__req_free(r);
-  if (!lode__handle_push_cb(h, "onwrite")) return;
+  if (!push_method(h, "_onwrite")) return;
   lua_pushinteger(h->rt->L, status);
   lua_pushnumber(h->rt->L, (lua_Number)n);
-  lode__call(h->rt, 2);
+  lode__call(h->rt, 3);
 }
 
 /* Queues bufs[0..n) (what uv_try_write left), holding the values at
@@ -238,10 +257,10 @@ static void on_connection(uv_stream_t *server, int status) {
   lode__handle *h = (lode__handle *)server->data, *c;
   lua_State *L = h->rt->L;
   int st;
-  if (!lode__handle_push_cb(h, "onconnection")) return;
+  if (!push_method(h, "_onconnection")) return;
   if (status != 0) {
     lua_pushinteger(L, status);
-    lode__call(h->rt, 1);
+    lode__call(h->rt, 2);
     return;
   }
   if (server->type == UV_TCP) {
@@ -260,15 +279,15 @@ static void on_connection(uv_stream_t *server, int status) {
   }
   if (st != 0) {
     lua_pushinteger(L, st);
-    lode__call(h->rt, 1);
+    lode__call(h->rt, 2);
     return;
   }
   lua_pushnil(L);
   lua_insert(L, -2);
-  lode__call(h->rt, 2);
+  lode__call(h->rt, 3);
 }
 
-/* listen(backlog): starts accepting; connections go to onconnection. */
+/* listen(backlog): starts accepting; connections go to _onconnection. */
 static int l_listen(lua_State *L) {
   lode__handle *h = check(L);
   int backlog = (int)luaL_optinteger(L, 2, 511);
@@ -317,24 +336,17 @@ static int l_has_ref(lua_State *L) {
 }
 
 static void call_onclose(lode__handle *h) {
-  if (!lode__handle_push_cb(h, "onclose")) return;
-  lode__call(h->rt, 0);
+  if (!push_method(h, "_onclose")) return;
+  lode__call(h->rt, 1);
 }
 
-void lode__stream_close(lua_State *L, lode__handle *h, int cb) {
-  if (!lua_isnoneornil(L, cb)) {
-    luaL_checktype(L, cb, LUA_TFUNCTION);
-    lua_getfenv(L, 1);
-    lua_pushvalue(L, cb);
-    lua_setfield(L, -2, "onclose");
-    lua_pop(L, 1);
-    h->on_close = call_onclose;
-  }
+void lode__stream_close(lua_State *L, lode__handle *h, int notify) {
+  if (lua_toboolean(L, notify)) h->on_close = call_onclose;
   lode__handle_close(h);
 }
 
-/* close([onclose]): closes the handle; onclose() runs from the loop once
- * libuv has let go of it. Harmless when already closed. */
+/* close([notify]): closes the handle; with notify, owner:_onclose() runs
+ * from the loop once libuv has let go of it. Harmless when closed. */
 static int l_close(lua_State *L) {
   lode__handle *h = lode__handle_get(L, 1, lua_tostring(L, lua_upvalueindex(1)));
   if (!h || (h->flags & (LODE__H_CLOSING | LODE__H_CLOSED))) return 0;
@@ -342,14 +354,12 @@ static int l_close(lua_State *L) {
   return 0;
 }
 
-/* setcb(name, fn): sets one of the callbacks listed at the top. */
-static int l_setcb(lua_State *L) {
+/* setowner(obj): the table whose methods the handle calls. */
+static int l_setowner(lua_State *L) {
   check(L);
-  luaL_checkstring(L, 2);
-  lua_getfenv(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
   lua_pushvalue(L, 2);
-  lua_pushvalue(L, 3);
-  lua_rawset(L, -3);
+  lua_setfenv(L, 1);
   return 0;
 }
 
@@ -366,7 +376,7 @@ static const luaL_Reg shared[] = {
   {"ref", l_ref},
   {"hasRef", l_has_ref},
   {"close", l_close},
-  {"setcb", l_setcb},
+  {"setowner", l_setowner},
   {NULL, NULL},
 };
 

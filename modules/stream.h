@@ -26,9 +26,9 @@ lode__handle *lode__stream_new(lua_State *L, const char *mt, const char *type, u
  * stream methods. Leaves nothing on the stack. */
 void lode__stream_meta(lua_State *L, const char *mt, const luaL_Reg *own);
 
-/* Closes a stream handle whose userdata is at 1; the function at cb, if
- * any, becomes its onclose, called once libuv has let go of it. */
-void lode__stream_close(lua_State *L, lode__handle *h, int cb);
+/* Closes a stream handle whose userdata is at 1; when the value at
+ * notify is true, its owner's _onclose runs once libuv let go of it. */
+void lode__stream_close(lua_State *L, lode__handle *h, int notify);
 
 /* Sets `codes` on the table on top: the libuv statuses Lua compares
  * with (EOF, ENOTCONN, EMFILE, ...). */

@@ -108,7 +108,7 @@ static int l_keepalive(lua_State *L) {
   return 1;
 }
 
-/* reset([onclose]): closes with a RST instead of a FIN: linger zero, then the
+/* reset([notify]): closes with a RST instead of a FIN: linger zero, then the
  * handle's usual close (uv_tcp_close_reset does the same). */
 static int l_reset(lua_State *L) {
   lode__handle *h = lode__handle_check(L, 1, MT);

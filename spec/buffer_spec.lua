@@ -781,3 +781,15 @@ t.test('a failed allocation raises ERR_MEMORY_ALLOCATION_FAILED', function()
   -- Everything still works afterwards.
   t.eq(#Buffer.alloc(1024 * 1024), 1024 * 1024)
 end)
+
+t.test('read methods called on something that is not a Buffer raise ERR_INVALID_ARG_TYPE', function()
+  local proto = buffer.Buffer.prototype
+  for _, m in ipairs({ 'readUInt8', 'readInt8', 'readUInt16LE', 'readInt32BE', 'readUInt32LE',
+      'readFloatLE', 'readDoubleBE', 'readBigInt64LE', 'readBigUInt64BE' }) do
+    for _, bad in ipairs({ false, {}, ffi.new('int[3]') }) do
+      t.raises(function() proto[m](bad, 1) end, 'ERR_INVALID_ARG_TYPE', m)
+    end
+    t.raises(function() proto[m](nil) end, 'ERR_INVALID_ARG_TYPE', m)
+  end
+  t.raises(function() proto.readUIntLE(nil, 1, 2) end, 'ERR_INVALID_ARG_TYPE')
+end)

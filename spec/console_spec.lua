@@ -296,3 +296,15 @@ t.test('stream errors are ignored unless ignoreErrors is false', function()
   local buggy = { write = function() error('bug in write') end }
   t.raises(function() Console:new(buggy).log('x') end, 'bug in write')
 end)
+
+t.test('Console methods called on another object raise ERR_INVALID_THIS and change nothing', function()
+  for _, m in ipairs({ 'log', 'warn', 'time', 'timeEnd', 'count', 'group', 'groupEnd', 'table', 'dir', 'trace', 'initialize' }) do
+    local plain = { 1, 2, 3 }
+    local err = t.raises(function() Console[m](plain, 'x') end, 'ERR_INVALID_THIS', m)
+    t.eq(err.message, 'Value of "this" must be of type Console')
+    t.same(plain, { 1, 2, 3 }, m)
+    t.raises(function() Console[m](nil) end, 'ERR_INVALID_THIS', m)
+  end
+  t.raises(function() console._formatTime(nil) end, 'ERR_INVALID_ARG_TYPE')
+  t.raises(function() console._formatTime(math.huge) end, 'ERR_OUT_OF_RANGE')
+end)

@@ -1128,3 +1128,64 @@ t.test('emit does not allocate with one listener', function()
   t.ok(grown < 64, 'grew by ' .. grown .. ' KB')
   t.ok(sum > 0)
 end)
+
+-- A method called on the wrong object ----------------------------------------
+
+t.test('methods called on a non-emitter raise ERR_INVALID_THIS and change nothing', function()
+  local ffi = require('ffi')
+  local f = function() end
+  local calls = {
+    { 'on', 'x', f }, { 'addListener', 'x', f }, { 'prependListener', 'x', f },
+    { 'prependOnceListener', 'x', f }, { 'removeListener', 'x', f }, { 'off', 'x', f },
+    { 'emit', 'x' }, { 'emit', 'error', {} }, { 'eventNames' }, { 'removeAllListeners' },
+    { 'listeners', 'x' }, { 'rawListeners', 'x' }, { 'listenerCount', 'x' },
+    { 'getMaxListeners' },
+  }
+  local cyclic = {}
+  setmetatable(cyclic, cyclic) -- a metatable cycle must not hang the check
+  for _, c in ipairs(calls) do
+    for _, bad in ipairs({ 'str', 42, true, ffi.new('int[3]'), cyclic }) do
+      local err = t.raises(function() EventEmitter[c[1]](bad, c[2], c[3]) end, 'ERR_INVALID_THIS', c[1])
+      t.eq(err.message, 'Value of "this" must be of type EventEmitter')
+    end
+    local plain = { 1, 2, 3 }
+    t.raises(function() EventEmitter[c[1]](plain, c[2], c[3]) end, 'ERR_INVALID_THIS', c[1])
+    t.same(plain, { 1, 2, 3 }, c[1])
+    t.eq(getmetatable(plain), nil)
+  end
+  t.raises(function() EventEmitter.prototype.once({}, 'x', f) end, 'ERR_INVALID_THIS')
+  -- setMaxListeners(n, ...) is also the static form: only a table first
+  -- is taken as the object.
+  local plain = {}
+  t.raises(function() EventEmitter.setMaxListeners(plain, 3) end, 'ERR_INVALID_THIS')
+  t.eq(next(plain), nil)
+  t.raises(function() EventEmitter.init('str') end, 'ERR_INVALID_THIS')
+end)
+
+t.test('a plain table made an emitter with EventEmitter.init works (a mixin)', function()
+  local mixed = {}
+  EventEmitter.init(mixed)
+  local got
+  EventEmitter.on(mixed, 'x', function(v) got = v end)
+  t.eq(EventEmitter.emit(mixed, 'x', 7), true)
+  t.eq(got, 7)
+  t.eq(EventEmitter.listenerCount(mixed, 'x'), 1)
+end)
+
+t.test('instances of util.inherits classes and of class tables are emitters', function()
+  local util = require('util')
+  local Ctor = {}
+  util.inherits(Ctor, EventEmitter)
+  local obj = setmetatable({}, Ctor)
+  obj:on('x', t.mustCall())
+  t.eq(obj:emit('x'), true)
+  local Sub = EventEmitter:extend()
+  local Deep = Sub:extend()
+  local d = Deep:new()
+  d:on('y', t.mustCall(nil, 2))
+  d:emit('y')
+  EventEmitter.emit(d, 'y')
+  EventEmitter:on('z', function() end) -- the class table itself
+  t.eq(EventEmitter:listenerCount('z'), 1)
+  EventEmitter:removeAllListeners()
+end)

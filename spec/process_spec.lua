@@ -601,3 +601,11 @@ t.test('process.stdout:write takes an encoding and calls back once', function(do
   t.eq(r.out, 'hi\nok\ncb\tnil\n')
   done()
 end)
+
+t.test('process.stdout:write on another object raises ERR_INVALID_THIS', function()
+  local write = process.stdout.write
+  local plain = { fd = 1 }
+  t.raises(function() write(plain, 'x') end, 'ERR_INVALID_THIS')
+  t.raises(function() write(nil, 'x') end, 'ERR_INVALID_THIS')
+  t.same(plain, { fd = 1 })
+end)

@@ -530,3 +530,42 @@ t.test('a timer keeps working across many refreshes (a debounce)', function(done
     end
   end, 2)
 end)
+
+-- A method called on the wrong object ----------------------------------------
+
+t.test('Immediate methods on a wrong object raise ERR_INVALID_THIS and change nothing', function(done)
+  local ffi = require('ffi')
+  local bad = { 1, 2, 3 }
+  for _, m in ipairs({ 'ref', 'unref', 'hasRef' }) do
+    local err = t.raises(function() timers.Immediate[m](bad) end, 'ERR_INVALID_THIS')
+    t.eq(err.message, 'Value of "this" must be of type Immediate')
+    t.raises(function() timers.Immediate[m](ffi.new('int[3]')) end, 'ERR_INVALID_THIS')
+    t.raises(function() timers.Immediate[m](nil) end, 'ERR_INVALID_THIS')
+    t.raises(function() timers.Immediate[m](setmetatable({}, timers.Immediate)) end, 'ERR_INVALID_THIS')
+  end
+  t.same(bad, { 1, 2, 3 })
+  -- The count of ref'ed immediates is intact: this one still runs.
+  setImmediate(t.mustCall(done))
+end)
+
+t.test('Timeout methods on a wrong object raise ERR_INVALID_THIS and change nothing', function(done)
+  local ffi = require('ffi')
+  local bad = { flags = 3, id = 1, duration = 5, pos = 0, start = 0 }
+  for _, m in ipairs({ 'ref', 'unref', 'hasRef', 'refresh', 'close' }) do
+    local err = t.raises(function() timers.Timeout[m](bad) end, 'ERR_INVALID_THIS')
+    t.eq(err.message, 'Value of "this" must be of type Timeout')
+    t.raises(function() timers.Timeout[m](ffi.new('int[4]')) end, 'ERR_INVALID_THIS')
+    t.raises(function() timers.Timeout[m]('x') end, 'ERR_INVALID_THIS')
+  end
+  t.same(bad, { flags = 3, id = 1, duration = 5, pos = 0, start = 0 })
+  setTimeout(t.mustCall(done), 1)
+end)
+
+t.test('the loop hooks are not reachable from require("timers")', function()
+  t.eq(timers._processTimers, nil)
+  t.eq(timers._processImmediates, nil)
+  for k, v in pairs(timers) do
+    t.ok(not (type(k) == 'string' and k:sub(1, 1) == '_'), 'internal field ' .. tostring(k) .. ' exported')
+    t.ok(type(v) == 'function' or type(v) == 'table', tostring(k))
+  end
+end)

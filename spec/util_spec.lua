@@ -580,3 +580,15 @@ t.test('debuglog is silent unless NODE_DEBUG names the section', function()
   t.eq(#written, os.getenv('NODE_DEBUG') and #written or 0)
   t.eq(type(log), 'function')
 end)
+
+t.test('Object.new and Object.extend on something that is not a class raise', function()
+  for _, bad in ipairs({ 5, 'x', true }) do
+    t.raises(function() util.Object.new(bad) end, 'ERR_INVALID_THIS')
+    t.raises(function() util.Object.extend(bad) end, 'ERR_INVALID_THIS')
+  end
+  local instance = util.Object:new()
+  t.raises(function() instance:new() end, 'ERR_INVALID_THIS') -- an instance is not a class
+  t.raises(function() util.Object:extend(42) end, 'ERR_INVALID_ARG_TYPE')
+  t.raises(function() util._getStringWidth(nil) end, 'ERR_INVALID_ARG_TYPE')
+  t.raises(function() util._formatNumber('1') end, 'ERR_INVALID_ARG_TYPE')
+end)

@@ -2,7 +2,11 @@
 -- its instances (`__index` points at itself), and its own metatable is its
 -- parent, so method lookup walks the chain. `Class:new(...)` makes an
 -- instance and calls `instance:initialize(...)`.
-local setmetatable, getmetatable, rawget, type = setmetatable, getmetatable, rawget, type
+local require = ...
+
+local errors = require('internal/errors')
+
+local setmetatable, getmetatable, rawget, type, error = setmetatable, getmetatable, rawget, type, error
 
 local Object = {}
 Object.__index = Object
@@ -14,6 +18,10 @@ local metamethods = { '__tostring', '__eq', '__lt', '__le', '__call', '__concat'
 
 -- extend([name]): a subclass; the name shows in warnings and inspect.
 function Object:extend(name)
+  if type(self) ~= 'table' then error(errors.ERR_INVALID_THIS('class'), 0) end
+  if name ~= nil and type(name) ~= 'string' then
+    error(errors.ERR_INVALID_ARG_TYPE('name', 'of type string', name), 0)
+  end
   local cls = { __name = name }
   for i = 1, #metamethods do
     local k = metamethods[i]
@@ -25,9 +33,17 @@ function Object:extend(name)
   return setmetatable(cls, self)
 end
 
+-- `self` must be a class: a table with an `__index` that leads to an
+-- initialize. An instance, or any other value, raises before anything is
+-- made.
 function Object:new(...)
+  if type(self) ~= 'table' or rawget(self, '__index') == nil then
+    error(errors.ERR_INVALID_THIS('class'), 0)
+  end
   local obj = setmetatable({}, self)
-  obj:initialize(...)
+  local initialize = obj.initialize
+  if type(initialize) ~= 'function' then error(errors.ERR_INVALID_THIS('class'), 0) end
+  initialize(obj, ...)
   return obj
 end
 

@@ -75,6 +75,12 @@ function M.ERR_OUT_OF_RANGE(name, range, value)
       name, range, tostring(value)))
 end
 
+-- A method reached as a plain function and called on an object of
+-- another class (`Timeout.unref({})`): Node's message for a wrong `this`.
+function M.ERR_INVALID_THIS(typeName)
+  return new('TypeError', 'ERR_INVALID_THIS', format('Value of "this" must be of type %s', typeName))
+end
+
 function M.ERR_UNKNOWN_ENCODING(enc)
   return new('TypeError', 'ERR_UNKNOWN_ENCODING', 'Unknown encoding: ' .. tostring(enc))
 end

@@ -1,0 +1,216 @@
+/*
+ * tcp_load.c: the load generator for the net benchmarks, on libuv.
+ * Runs only against 127.x addresses and stops by itself.
+ *
+ *   tcp_load echo PORT CONNS SIZE SECONDS
+ *     CONNS connections each send SIZE bytes, wait for SIZE bytes back,
+ *     and send again, for SECONDS; prints msgs/s and MB/s.
+ *   tcp_load idle PORT COUNT SERVER_PID
+ *     opens COUNT connections (sources 127.0.0.2-127.0.0.9 round robin, to
+ *     get past the ephemeral port range), as many as it can; then each
+ *     sends one byte and waits for its echo; prints the server's RSS
+ *     before and after, per connection, and how many answered.
+ */
+#include <uv.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  uv_tcp_t tcp;
+  uv_connect_t connect;
+  uv_write_t write;
+  size_t got;
+  int open;
+  int inited;
+} conn;
+
+static uv_loop_t *loop;
+static conn *conns;
+static int nconns, size, connected, answered, failed, stopping;
+static char *payload;
+static char rbuf[65536];
+static unsigned long long msgs, bytes;
+static struct sockaddr_in dest;
+
+static void on_alloc(uv_handle_t *h, size_t s, uv_buf_t *b) {
+  (void)h; (void)s;
+  b->base = rbuf;
+  b->len = sizeof rbuf;
+}
+
+static void on_written(uv_write_t *w, int st) {
+  (void)w;
+  if (st < 0 && !stopping) fprintf(stderr, "write: %s\n", uv_strerror(st));
+}
+
+static void send_one(conn *c, size_t n) {
+  uv_buf_t b = uv_buf_init(payload, (unsigned)n);
+  int r = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+  if (r == (int)n) return;
+  if (r < 0) r = 0;
+  b.base += r;
+  b.len -= (size_t)r;
+  if (uv_write(&c->write, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) failed++;
+}
+
+static void on_echo_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
+  conn *c = (conn *)s->data;
+  (void)b;
+  if (n < 0) {
+    if (!stopping) { fprintf(stderr, "read: %s\n", uv_strerror((int)n)); failed++; }
+    uv_read_stop(s);
+    return;
+  }
+  c->got += (size_t)n;
+  bytes += (size_t)n;
+  if (c->got >= (size_t)size && !stopping) {
+    c->got -= (size_t)size;
+    msgs++;
+    send_one(c, (size_t)size);
+  }
+}
+
+static void on_idle_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
+  (void)b;
+  if (n > 0) {
+    answered++;
+    uv_read_stop(s);
+    if (answered + failed == connected) uv_stop(loop);
+  } else if (n < 0) {
+    failed++;
+    uv_read_stop(s);
+    if (answered + failed == connected) uv_stop(loop);
+  }
+}
+
+static void on_connect(uv_connect_t *r, int st) {
+  conn *c = (conn *)r->data;
+  if (st < 0) {
+    failed++;
+    fprintf(stderr, "connect: %s\n", uv_strerror(st));
+  } else {
+    c->open = 1;
+    connected++;
+  }
+  if (connected + failed == nconns) uv_stop(loop);
+}
+
+static void on_stop(uv_timer_t *t) {
+  (void)t;
+  stopping = 1;
+  uv_stop(loop);
+}
+
+static void on_closed(uv_handle_t *h) { (void)h; }
+
+static long rss_kib(int pid) {
+  char path[64], line[256];
+  long kib = -1;
+  FILE *f;
+  snprintf(path, sizeof path, "/proc/%d/status", pid);
+  if (!(f = fopen(path, "r"))) return -1;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "VmRSS: %ld", &kib) == 1) break;
+  fclose(f);
+  return kib;
+}
+
+static double now_s(void) { return (double)uv_hrtime() / 1e9; }
+
+/* Opens n connections, from 127.0.0.2-9 when spread is set. */
+static void open_conns(int from, int to, int spread) {
+  int i;
+  for (i = from; i < to; i++) {
+    conn *c = &conns[i];
+    uv_tcp_init(loop, &c->tcp);
+    c->inited = 1;
+    c->tcp.data = c;
+    c->connect.data = c;
+    if (spread) {
+      struct sockaddr_in src;
+      char ip[32];
+      snprintf(ip, sizeof ip, "127.0.0.%d", 2 + i % 8);
+      uv_ip4_addr(ip, 0, &src);
+      uv_tcp_bind(&c->tcp, (struct sockaddr *)&src, 0);
+    }
+    if (uv_tcp_connect(&c->connect, &c->tcp, (struct sockaddr *)&dest, on_connect) != 0) failed++;
+  }
+  if (connected + failed < to) uv_run(loop, UV_RUN_DEFAULT);
+}
+
+static void close_all(void) {
+  int i;
+  for (i = 0; i < nconns; i++)
+    if (conns[i].inited && !uv_is_closing((uv_handle_t *)&conns[i].tcp)) uv_close((uv_handle_t *)&conns[i].tcp, on_closed);
+  uv_run(loop, UV_RUN_DEFAULT);
+}
+
+int main(int argc, char **argv) {
+  uv_timer_t timer;
+  if (argc < 5) {
+    fprintf(stderr, "usage: tcp_load echo PORT CONNS SIZE SECONDS | idle PORT COUNT SERVER_PID\n");
+    return 2;
+  }
+  loop = uv_default_loop();
+  uv_ip4_addr("127.0.0.1", atoi(argv[2]), &dest);
+  nconns = atoi(argv[3]);
+  if (nconns <= 0 || nconns > 100000) return 2;
+  conns = (conn *)calloc((size_t)nconns, sizeof *conns);
+  if (strcmp(argv[1], "echo") == 0 && argc >= 6) {
+    double secs = atof(argv[5]), t0, t1;
+    int i;
+    size = atoi(argv[4]);
+    if (size <= 0 || size > (1 << 24) || secs <= 0 || secs > 600) return 2;
+    payload = (char *)malloc((size_t)size);
+    memset(payload, 'x', (size_t)size);
+    open_conns(0, nconns, 0);
+    if (failed) return 1;
+    for (i = 0; i < nconns; i++) uv_read_start((uv_stream_t *)&conns[i].tcp, on_alloc, on_echo_read);
+    uv_timer_init(loop, &timer);
+    uv_timer_start(&timer, on_stop, (uint64_t)(secs * 1000), 0);
+    t0 = now_s();
+    for (i = 0; i < nconns; i++) send_one(&conns[i], (size_t)size);
+    uv_run(loop, UV_RUN_DEFAULT);
+    t1 = now_s();
+    printf("msgs/s: %.0f\n", (double)msgs / (t1 - t0));
+    printf("MB/s: %.2f\n", (double)bytes / (t1 - t0) / 1e6);
+    uv_close((uv_handle_t *)&timer, on_closed);
+    close_all();
+    return failed ? 1 : 0;
+  }
+  if (strcmp(argv[1], "idle") == 0) {
+    int pid = atoi(argv[4]), i, step, done = 0;
+    long base = rss_kib(pid);
+    static const int steps[] = {10000, 100000};
+    payload = (char *)"x";
+    printf("base_rss_kib: %ld\n", base);
+    for (step = 0; step < 2 && done < nconns; step++) {
+      int to = steps[step] < nconns ? steps[step] : nconns;
+      long rss;
+      open_conns(done, to, 1);
+      done = to;
+      /* Let the server settle, then read its RSS. */
+      uv_sleep(300);
+      rss = rss_kib(pid);
+      printf("conns_%d: %d\n", step, connected);
+      printf("rss_kib_%d: %ld\n", step, rss);
+      printf("kib_per_conn_%d: %.3f\n", step, (double)(rss - base) / (connected ? connected : 1));
+      if (failed) break;
+    }
+    answered = 0;
+    for (i = 0; i < nconns; i++) {
+      if (!conns[i].open) continue;
+      uv_read_start((uv_stream_t *)&conns[i].tcp, on_alloc, on_idle_read);
+      send_one(&conns[i], 1);
+    }
+    failed = 0;
+    uv_run(loop, UV_RUN_DEFAULT);
+    printf("answered: %d\n", answered);
+    printf("of: %d\n", connected);
+    close_all();
+    return answered == connected ? 0 : 1;
+  }
+  return 2;
+}
