@@ -151,6 +151,27 @@ local function wake(co, tok, ...)
   end
 end
 
+-- wake, step and collect with one value, for the loops' hot path: a
+-- vararg (`...`) forwarded through a call stops LuaJIT's trace recorder,
+-- a fixed argument list does not.
+local function stepOne(co, tok, err, v)
+  if state[co] ~= tok or status(co) ~= 'suspended' then return end
+  state[co] = true
+  return settle(co, resume(co, tok, err, v))
+end
+
+local function wakeOne(co, tok, err, v)
+  local r, main = running()
+  if r == nil or main then return stepOne(co, tok, err, v) end
+  return wake(co, tok, err, v)
+end
+
+local function collectOne(tok, got, err, v)
+  if got ~= tok then return collectOne(tok, yield(WAIT)) end
+  if err then error(err, 0) end
+  return v
+end
+
 -- What a wait returns once resumed with its token: the results after
 -- err, or err raised. Any other resume is a script's own and waits on.
 local function collect(tok, got, err, ...)
@@ -422,7 +443,7 @@ local function onData(r, chunk)
   local co = r[WAITING]
   if co and not r[QH] then
     r[WAITING] = false
-    return wake(co, r, nil, chunk)
+    return wakeOne(co, r, nil, chunk)
   end
   local q = r[Q]
   if not q then
@@ -459,7 +480,7 @@ local function onState(r, v)
   local co = r[WAITING]
   if co then
     r[WAITING] = false
-    wake(co, r, r[ERR] or nil)
+    wakeOne(co, r, r[ERR] or nil, nil)
   end
 end
 
@@ -506,7 +527,8 @@ local function nextChunk(r, name)
     r[PAUSED] = false
     r[STREAM]:resume()
   end
-  return suspend(co, r)
+  state[co] = r
+  return collectOne(r, yield(WAIT))
 end
 
 -- What lines had cut from a chunk and not given out yet, as one string.
