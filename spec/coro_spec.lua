@@ -541,3 +541,82 @@ co('a loop left with break goes on in the next loop, lines then iter', function(
   for chunk in r:iter() do body[#body + 1] = chunk end
   t.eq(table.concat(body), 'body-rest')
 end)
+
+-- Sockets --------------------------------------------------------------------
+
+local net = require('net')
+
+-- Starts a server whose connections run handler(sock) in a coroutine, and
+-- returns it and its port once it listens (inside a coroutine).
+local function serve(handler)
+  local server = net.createServer(function(sock) coro.run(handler, sock) end)
+  server:listen(0, '127.0.0.1')
+  coro.once(server, 'listening')
+  return server, server:address().port
+end
+
+co('an echo server and a client in the coroutine style, lines across packets', function()
+  local server, port = serve(function(sock)
+    for line in sock:lines() do coro.write(sock, line:upper() .. '\n') end
+    coro.finish(sock)
+  end)
+  local c = net.connect(port, '127.0.0.1')
+  coro.once(c, 'connect')
+  coro.write(c, 'hello\nwor')
+  coro.sleep(5)
+  coro.write(c, 'ld\r\nlast')
+  coro.finish(c)
+  local got = {}
+  for line in c:lines() do got[#got + 1] = line end
+  t.same(got, { 'HELLO', 'WORLD', 'LAST' })
+  server:close()
+  coro.once(server, 'close')
+end)
+
+co('connecting to a closed port raises ECONNREFUSED from coro.once', function()
+  local server, port = serve(function() end)
+  server:close()
+  coro.once(server, 'close')
+  local c = net.connect(port, '127.0.0.1')
+  t.raises(function() coro.once(c, 'connect') end, 'ECONNREFUSED')
+end)
+
+co('a socket destroyed under a waiting loop raises ERR_STREAM_PREMATURE_CLOSE', function()
+  local raised, server, port
+  server, port = serve(function(sock)
+    setTimeout(function() sock:destroy() end, 5)
+    local ok, e = pcall(function() for _ in sock:iter() do end end)
+    raised = not ok and e.code
+    server:close()
+  end)
+  local c = net.connect(port, '127.0.0.1')
+  coro.once(c, 'connect')
+  local _, e = pcall(function() for _ in c:iter() do end end)
+  coro.once(server, 'close')
+  t.eq(raised, 'ERR_STREAM_PREMATURE_CLOSE')
+  t.eq(e, nil, 'the client saw an end, not an error')
+end)
+
+co('coro.write holds back a fast writer until the reader drains', function()
+  local total = 0
+  local server, port = serve(function(sock)
+    coro.sleep(20) -- the client's writes fill the buffers meanwhile
+    for chunk in sock:iter() do total = total + #chunk end
+  end)
+  local c = net.connect(port, '127.0.0.1')
+  coro.once(c, 'connect')
+  local block = string.rep('z', 65536)
+  local waited = 0
+  for _ = 1, 64 do
+    local t0 = t.nowMs()
+    coro.write(c, block)
+    if t.nowMs() - t0 > 1 then waited = waited + 1 end
+  end
+  coro.finish(c)
+  coro.once(c, 'close')
+  coro.sleep(10)
+  server:close()
+  coro.once(server, 'close')
+  t.eq(total, 64 * 65536)
+  t.ok(waited > 0, 'some writes waited for drain')
+end)
