@@ -162,16 +162,23 @@ local function defineSync(name, syscall, nres, check, hasPath, hasDest)
   end
 end
 
+-- The callback goes right after the checked arguments.
+local function count(...) return select('#', ...), ... end
+
 local function defineAsync(name, syscall, nres, check, hasPath, hasDest)
   local f = uv[name]
   local done = nres == 0 and done0 or done1
   return function(...)
     local n = select('#', ...)
     local cb = select(n, ...)
-    local a, b, c = check(...)
     checkCb(cb)
+    local n, a, b, c = count(check(...))
     local p, d = hasPath and a or nil, hasDest and b or nil
-    local ok, e = f(a, b, c, done(cb, syscall, p, d))
+    local w = done(cb, syscall, p, d)
+    local ok, e
+    if n == 1 then ok, e = f(a, w)
+    elseif n == 2 then ok, e = f(a, b, w)
+    else ok, e = f(a, b, c, w) end
     started(ok, e, cb, syscall, p, d)
   end
 end
@@ -675,7 +682,7 @@ function fs.readFile(file, opts, cb)
   file = fileArg(file)
   local o = optsOf(opts)
   local enc = o.encoding
-  if enc ~= nil and not Buffer.isEncoding(enc) then raise(errors.ERR_UNKNOWN_ENCODING(enc)) end
+  if enc ~= nil and enc ~= 'buffer' and not Buffer.isEncoding(enc) then raise(errors.ERR_UNKNOWN_ENCODING(enc)) end
   local flags = flagsOf(o.flag, O_RDONLY)
   local ok, e = uv.readfile(file, flags, function(err, v)
     if err then cb(readErr(err, v, file)) else cb(nil, decoded(v, enc)) end
@@ -687,7 +694,7 @@ function fs.readFileSync(file, opts)
   file = fileArg(file)
   local o = optsOf(opts)
   local enc = o.encoding
-  if enc ~= nil and not Buffer.isEncoding(enc) then raise(errors.ERR_UNKNOWN_ENCODING(enc)) end
+  if enc ~= nil and enc ~= 'buffer' and not Buffer.isEncoding(enc) then raise(errors.ERR_UNKNOWN_ENCODING(enc)) end
   local s, e, syscall = uv.readfile(file, flagsOf(o.flag, O_RDONLY))
   if s == nil then raise(readErr(e, syscall, file)) end
   return decoded(s, enc)

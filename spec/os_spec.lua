@@ -1,0 +1,73 @@
+local t = require('./helper')
+local os = require('os')
+
+t.test('Node names', function()
+  t.eq(os.platform(), 'linux')
+  t.eq(os.type(), 'Linux')
+  t.ok(os.arch() == 'x64' or os.arch() == 'arm64')
+  t.eq(type(os.release()), 'string')
+  t.eq(type(os.version()), 'string')
+  t.eq(type(os.machine()), 'string')
+  t.ok(#os.hostname() > 0)
+  t.eq(os.homedir(), process.env.HOME)
+  t.eq(os.EOL, '\n')
+  t.eq(os.devNull, '/dev/null')
+  t.eq(os.endianness(), 'LE')
+  t.ok(os.availableParallelism() >= 1)
+  t.ok(os.uptime() > 0)
+  t.ok(os.totalmem() >= os.freemem())
+  t.eq(#os.loadavg(), 3)
+end)
+
+t.test('tmpdir honours TMPDIR without a trailing slash', function()
+  local old = process.env.TMPDIR
+  process.env.TMPDIR = '/var/tmp/'
+  t.eq(os.tmpdir(), '/var/tmp')
+  if old then process.env.TMPDIR = old else process.env.TMPDIR = nil end
+end)
+
+t.test('userInfo, cpus, networkInterfaces', function()
+  local u = os.userInfo()
+  t.eq(type(u.username), 'string')
+  t.eq(type(u.uid), 'number')
+  t.eq(u.homedir, os.homedir())
+  local c = os.cpus()
+  t.ok(#c >= 1)
+  t.eq(type(c[1].model), 'string')
+  t.eq(type(c[1].times.user), 'number')
+  local lo = os.networkInterfaces().lo
+  t.ok(lo)
+  t.eq(lo[1].address, '127.0.0.1')
+  t.eq(lo[1].family, 'IPv4')
+  t.eq(lo[1].internal, true)
+  t.eq(lo[1].cidr, '127.0.0.1/8')
+  t.raises(function() os.userInfo(5) end, 'ERR_INVALID_ARG_TYPE')
+end)
+
+t.test('constants: signals shared with process, errno, priority', function()
+  t.eq(os.constants.signals, process._signals)
+  t.eq(os.constants.signals.SIGTERM, 15)
+  t.eq(os.constants.errno.ENOENT, 2)
+  t.eq(os.constants.priority.PRIORITY_LOW, 19)
+  t.eq(os.constants.priority.PRIORITY_HIGHEST, -20)
+end)
+
+t.test('getPriority and setPriority', function()
+  local p = os.getPriority()
+  t.eq(type(p), 'number')
+  os.setPriority(p)
+  t.eq(os.getPriority(0), p)
+  t.raises(function() os.getPriority('x') end, 'ERR_INVALID_ARG_TYPE')
+  t.raises(function() os.setPriority(0, 100) end, 'ERR_OUT_OF_RANGE')
+  local e = t.raises(function() os.getPriority(2147483647) end, 'ERR_SYSTEM_ERROR')
+  t.eq(e.info.code, 'ESRCH')
+end)
+
+t.test('carries Lua os functions; the global os stays Lua', function()
+  for _, k in ipairs({ 'time', 'clock', 'date', 'getenv', 'remove', 'rename', 'tmpname',
+    'difftime', 'execute', 'setlocale', 'exit' }) do
+    t.eq(os[k], _G.os[k], k)
+  end
+  t.eq(_G.os.platform, nil)
+  t.ok(os.time() > 0)
+end)
