@@ -620,3 +620,47 @@ co('coro.write holds back a fast writer until the reader drains', function()
   t.eq(total, 64 * 65536)
   t.ok(waited > 0, 'some writes waited for drain')
 end)
+
+-- Files ----------------------------------------------------------------------
+
+local fs = require('fs')
+local path = require('path')
+
+local function tmpFile(name)
+  return path.join(os.getenv('TMPDIR') or '/tmp', ('lode-coro-%d-%s'):format(process.pid, name))
+end
+
+co('await with fs: write, read, and the error table of a missing file', function()
+  local p = tmpFile('a.txt')
+  coro.await(fs.writeFile, p, 'one\ntwo\r\nthree')
+  t.eq(coro.await(fs.readFile, p, 'utf8'), 'one\ntwo\r\nthree')
+  local readFile = coro.wrap(fs.readFile)
+  t.eq(readFile(p), 'one\ntwo\r\nthree')
+  local e = t.raises(function() coro.await(fs.readFile, p .. '.missing') end, 'ENOENT')
+  t.eq(e.syscall, 'open')
+  coro.await(fs.unlink, p)
+end)
+
+co('a file copy with iter and coro.write, and lines over a file stream', function()
+  local src, dst = tmpFile('src.txt'), tmpFile('dst.txt')
+  local parts = {}
+  for i = 1, 5000 do parts[i] = 'line ' .. i end
+  local text = table.concat(parts, '\n')
+  fs.writeFileSync(src, text)
+  local out = fs.createWriteStream(dst)
+  for chunk in fs.createReadStream(src, { highWaterMark = 1000 }):iter() do coro.write(out, chunk) end
+  coro.finish(out)
+  t.eq(fs.readFileSync(dst, 'utf8'), text)
+  local n, last = 0, nil
+  for line in fs.createReadStream(dst, { highWaterMark = 77 }):lines() do
+    n = n + 1
+    last = line
+    if line ~= 'line ' .. n then error('line ' .. n .. ' came out as ' .. line) end
+  end
+  t.eq(n, 5000)
+  t.eq(last, 'line 5000')
+  local e = t.raises(function() for _ in fs.createReadStream(src .. '.missing'):iter() do end end, 'ENOENT')
+  t.eq(e.syscall, 'open')
+  fs.unlinkSync(src)
+  fs.unlinkSync(dst)
+end)
