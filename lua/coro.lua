@@ -595,8 +595,6 @@ local function nextLine(r)
   end
 end
 
--- The loops' iterator functions get the reader as the generic for's
--- state, so a loop makes no closure.
 local function iterStep(r)
   if r[BUF] or r[PARTS] then
     local rest = leftover(r)
@@ -607,14 +605,17 @@ end
 
 -- for chunk in readable:iter() do ... end: each chunk as 'data' gives it;
 -- the loop ends at 'end' and raises the stream's error, or
--- ERR_STREAM_PREMATURE_CLOSE when it closes before its end.
+-- ERR_STREAM_PREMATURE_CLOSE when it closes before its end. The function
+-- returned can also be called by itself, as io.lines' can.
 local function iter(self)
-  return iterStep, readerOf(self, 'readable:iter')
+  local r = readerOf(self, 'readable:iter')
+  return function() return iterStep(r) end
 end
 
 -- for line in readable:lines() do ... end: the stream cut in lines.
 local function lines(self)
-  return nextLine, readerOf(self, 'readable:lines')
+  local r = readerOf(self, 'readable:lines')
+  return function() return nextLine(r) end
 end
 
 -- Every Readable gets the loops, and so does net.Socket, a readable of

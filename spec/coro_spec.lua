@@ -527,6 +527,9 @@ co('lines gives no empty last line after a final newline, and handles a lone chu
   got = {}
   for line in source({ 'x', 'y', 'z' }):lines() do got[#got + 1] = line end
   t.same(got, { 'xyz' })
+  -- The iterator can be called by itself, as io.lines' can.
+  local nextLine = source({ 'one\ntw', 'o\n' }):lines()
+  t.same({ nextLine(), nextLine(), nextLine(), nextLine() }, { 'one', 'two' })
 end)
 
 co('a loop left with break goes on in the next loop, lines then iter', function()
