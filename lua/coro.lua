@@ -486,7 +486,7 @@ end
 
 local function readerOf(stream, name)
   if type(stream) ~= 'table' or type(stream.on) ~= 'function' or type(stream.pause) ~= 'function' then
-    error(errors.new('TypeError', 'ERR_INVALID_THIS', 'Value of "this" must be of type Readable'), 0)
+    error(errors.ERR_INVALID_THIS('Readable'), 0)
   end
   current(name)
   local r = readers[stream]
