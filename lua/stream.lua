@@ -3,10 +3,11 @@
 --
 -- State lives in plain fields of the stream object itself, no state table
 -- per side: Node's getters are fields kept up to date as the state moves
--- (`readableLength`, `writableFinished`, ...), and the private flags are
--- underscore fields that are absent (nil, i.e. false) until first set, so
--- an idle stream costs a handful of hash slots. A Duplex is one object
--- with both sides' fields; `destroyed`, `closed`, `errored` and the
+-- (`readableLength`, `writableFinished`, ...), the private booleans are
+-- bits of one number (`_f`, see F_RSYNC and the rest), and the other
+-- private fields start out on the class table (see `defaults`), so an
+-- idle stream costs a few dozen hash slots. A Duplex is one object with
+-- both sides' fields; `destroyed`, `closed`, `errored` and the
 -- emitted-error/close flags are shared by the two sides.
 --
 -- Buffers are arrays with head and tail indexes: the readable side's
@@ -20,23 +21,58 @@
 local require = ...
 
 local ffi = require('ffi')
+local bit = require('bit')
 local EventEmitter = require('events')
+local instanceof = require('internal/class').instanceof
 local errors = require('internal/errors')
 local ticks = require('internal/ticks')
 local Buffer = require('buffer').Buffer
 local StringDecoder = require('string_decoder').StringDecoder
 
-local type, error, rawget, getmetatable, select, pairs, ipairs, next, tostring, tonumber =
-  type, error, rawget, getmetatable, select, pairs, ipairs, next, tostring, tonumber
+local type, error, pcall, rawget, getmetatable, select, pairs, ipairs, next, tostring, tonumber =
+  type, error, pcall, rawget, getmetatable, select, pairs, ipairs, next, tostring, tonumber
 local concat, tremove, sub, floor = table.concat, table.remove, string.sub, math.floor
 local istype, ffistring = ffi.istype, ffi.string
 local nextTick = ticks.nextTick
+local band, bor = bit.band, bit.bor
 local BufT = ffi.typeof('lode_buffer')
 
 local DEFAULT_HWM = 16384
 local DEFAULT_OBJECT_HWM = 16
 
 local function nop() end
+
+-- Boolean state lives in one number, `_f`, one bit per flag (as Node's
+-- own stream state does): one hash slot instead of two dozen (a used
+-- Duplex fits in 32), fewer keys added as a stream lives, and no lookup
+-- walking the class chain for a flag never set.
+local F_RSYNC = 1
+local F_RENDED = 2
+local F_READING = 4
+local F_NEED_READABLE = 8
+local F_EMITTED_READABLE = 16
+local F_READABLE_LISTENING = 32
+local F_RESUME_SCHEDULED = 64
+local F_READING_MORE = 128
+local F_RBUFS = 256
+local F_ADW_MULTI = 512
+local F_WRITING = 1024
+local F_WSYNC = 2048
+local F_WENDED = 4096
+local F_BUFFER_PROCESSING = 8192
+local F_FINAL_CALLED = 16384
+local F_PREFINISHED = 32768
+local F_DECODE_STRINGS = 65536
+local F_ERRORED = 131072
+local F_CONSTRUCTING = 262144
+local F_ERROR_EMITTED = 524288
+local F_CLOSE_EMITTED = 1048576
+local F_NO_AUTO_DESTROY = 2097152
+local F_NO_EMIT_CLOSE = 4194304
+
+local function setFlag(o, f, on)
+  if on then o._f = bor(o._f, f) else o._f = band(o._f, -1 - f) end
+end
 
 -- Errors -------------------------------------------------------------------
 
@@ -66,7 +102,8 @@ local function ERR_MULTIPLE_CALLBACK()
   return newError('Error', 'ERR_MULTIPLE_CALLBACK', 'Callback called multiple times')
 end
 local function ERR_METHOD_NOT_IMPLEMENTED(name)
-  return newError('Error', 'ERR_METHOD_NOT_IMPLEMENTED', 'The ' .. name .. ' method is not implemented')
+  return newError('Error', 'ERR_METHOD_NOT_IMPLEMENTED',
+    'The ' .. name .. ' method is not implemented')
 end
 local function ERR_STREAM_NULL_VALUES()
   return newError('TypeError', 'ERR_STREAM_NULL_VALUES', 'May not write null values to stream')
@@ -78,13 +115,21 @@ local function chunkTypeError(chunk)
   return errors.ERR_INVALID_ARG_TYPE('chunk', 'of type string or an instance of Buffer', chunk)
 end
 local function invalidThis(name)
-  error(newError('TypeError', 'ERR_INVALID_THIS', 'Value of "this" must be of type ' .. name), 0)
+  error(errors.ERR_INVALID_THIS(name), 0)
+end
+
+-- Constructors and cold methods check self by class; hot methods by a
+-- field only their kind of stream has (see checkReadable, checkWritable).
+local function checkInstance(self, cls, name)
+  if not instanceof(self, cls) then invalidThis(name) end
 end
 
 -- Options ------------------------------------------------------------------
 
+-- (type(), not `~= nil`: a NULL cdata equals nil.)
 local function checkOptions(opts)
-  if opts ~= nil and type(opts) ~= 'table' then
+  local t = type(opts)
+  if t ~= 'nil' and t ~= 'table' then
     error(errors.ERR_INVALID_ARG_TYPE('options', 'of type table', opts), 0)
   end
 end
@@ -114,14 +159,14 @@ end
 -- Shared destroy machinery (Node's destroy.js) ------------------------------
 
 local function emitErrorNT(self, err)
-  if self._errorEmitted then return end
-  self._errorEmitted = true
+  if band(self._f, F_ERROR_EMITTED) ~= 0 then return end
+  self._f = bor(self._f, F_ERROR_EMITTED)
   self:emit('error', err)
 end
 
 local function emitCloseNT(self)
-  self._closeEmitted = true
-  if not self._noEmitClose then self:emit('close') end
+  self._f = bor(self._f, F_CLOSE_EMITTED)
+  if band(self._f, F_NO_EMIT_CLOSE) == 0 then self:emit('close') end
 end
 
 local function emitErrorCloseNT(self, err)
@@ -131,9 +176,9 @@ end
 
 -- Records the first error of the stream.
 local function setErrored(self, err)
-  if err ~= nil and not self._errored then
+  if err ~= nil and band(self._f, F_ERRORED) == 0 then
     self.errored = err
-    self._errored = true
+    self._f = bor(self._f, F_ERRORED)
     if self.readableHighWaterMark ~= nil then self.readable = false end
     if self.writableHighWaterMark ~= nil then self.writable = false end
   end
@@ -143,7 +188,7 @@ end
 -- and emit it (on a later tick when `sync`).
 local function errorOrDestroy(self, err, sync)
   if self.destroyed then return end
-  if not self._noAutoDestroy then
+  if band(self._f, F_NO_AUTO_DESTROY) == 0 then
     self:destroy(err)
   elseif err ~= nil then
     setErrored(self, err)
@@ -151,7 +196,7 @@ local function errorOrDestroy(self, err, sync)
   end
 end
 
--- The callback handed to _destroy; `self._destroyCb` is destroy's own cb.
+-- After the _destroy hook called back: cb is destroy's own callback.
 local function onDestroyed(self, err, cb)
   setErrored(self, err)
   self.closed = true
@@ -159,13 +204,16 @@ local function onDestroyed(self, err, cb)
   if err ~= nil then nextTick(emitErrorCloseNT, self, err) else nextTick(emitCloseNT, self) end
 end
 
+-- Node's _destroy: the hook's callback, or what the hook raises, goes on.
 local function runDestroy(self, err, cb)
   local called = false
-  self:_destroy(err, function(e)
+  local function onDestroy(e)
     if called then return end
     called = true
     onDestroyed(self, e, cb)
-  end)
+  end
+  local ok, e = pcall(self._destroy, self, err, onDestroy)
+  if not ok then onDestroy(e) end
 end
 
 -- Stream: the legacy base ---------------------------------------------------
@@ -174,13 +222,14 @@ local Stream = EventEmitter:extend('Stream')
 Stream.__name = 'Stream'
 
 function Stream:initialize(opts)
+  checkInstance(self, Stream, 'Stream')
   EventEmitter.initialize(self, nil)
 end
 
 -- destroy([err], [cb]): every stream's destroy. The 'error' (when err is
 -- given) and 'close' events follow on a later tick, in that order.
 function Stream:destroy(err, cb)
-  if type(self) ~= 'table' then invalidThis('Stream') end
+  checkInstance(self, Stream, 'Stream')
   if type(err) == 'function' then cb, err = err, nil end
   if self.destroyed then
     if type(cb) == 'function' then cb() end
@@ -193,7 +242,7 @@ function Stream:destroy(err, cb)
     self.writable = false
     self.writableNeedDrain = false
   end
-  if self._constructing then
+  if band(self._f, F_CONSTRUCTING) ~= 0 then
     self:once('__lode_destroy', function(er)
       runDestroy(self, er or err, cb)
     end)
@@ -205,23 +254,25 @@ end
 
 -- Default implementer hook: `_destroy(err, cb)` calls cb(err).
 function Stream:_destroy(err, cb)
+  checkInstance(self, Stream, 'Stream')
+  errors.checkFunction(cb, 'callback')
   cb(err)
 end
 
 -- construct: runs _construct on the next tick; until it calls back, reads
 -- and writes wait (`_constructing`).
 local function construct(self, after)
-  self._constructing = true
+  self._f = bor(self._f, F_CONSTRUCTING)
   nextTick(function()
     local called = false
-    self:_construct(function(err)
+    local function onConstruct(err)
       nextTick(function()
         if called then
           errorOrDestroy(self, err or ERR_MULTIPLE_CALLBACK())
           return
         end
         called = true
-        self._constructing = false
+        self._f = band(self._f, -1 - F_CONSTRUCTING)
         if self.destroyed then
           self:emit('__lode_destroy', err)
         elseif err ~= nil then
@@ -230,23 +281,30 @@ local function construct(self, after)
           nextTick(after, self)
         end
       end)
-    end)
+    end
+    local ok, err = pcall(self._construct, self, onConstruct)
+    if not ok then onConstruct(err) end
   end)
 end
 
 -- Common options of both sides.
 local function initCommon(self, opts)
+  self._f = 0
   self.destroyed = false
   self.closed = false
   if opts ~= nil then
-    if opts.emitClose == false then self._noEmitClose = true end
-    if opts.autoDestroy == false then self._noAutoDestroy = true end
-    if opts.destroy ~= nil then self._destroy = opts.destroy end
-    if opts.construct ~= nil then self._construct = opts.construct end
+    if opts.emitClose == false then self._f = bor(self._f, F_NO_EMIT_CLOSE) end
+    if opts.autoDestroy == false then self._f = bor(self._f, F_NO_AUTO_DESTROY) end
+    if type(opts.destroy) == 'function' then self._destroy = opts.destroy end
+    if type(opts.construct) == 'function' then self._construct = opts.construct end
   end
 end
 
 -- Readable --------------------------------------------------------------------
+
+local function checkReadable(self)
+  if type(self) ~= 'table' or self.readableHighWaterMark == nil then invalidThis('Readable') end
+end
 
 local Readable = Stream:extend('Readable')
 Readable.__name = 'Readable'
@@ -262,14 +320,10 @@ local function initReadable(self, opts, duplex)
   self.readableEnded = false
   self.readableFlowing = nil
   self.readable = true
-  self._rsync = true -- Node assumes a synchronous _read until the first read
-  self._rended, self._reading, self._needReadable, self._emittedReadable = false, false, false, false
-  self._readingMore, self._errored, self._constructing, self._errorEmitted = false, false, false, false
-  self._closeEmitted, self._rbufs, self._adwMulti, self._decoder = false, false, false, false
-  self._adw = false
+  self._f = bor(self._f, F_RSYNC) -- Node assumes a synchronous _read until the first read
   if opts ~= nil then
-    if opts.read ~= nil then self._read = opts.read end
-    if opts.buffers then self._rbufs = true end
+    if type(opts.read) == 'function' then self._read = opts.read end
+    if opts.buffers then self._f = bor(self._f, F_RBUFS) end
     if opts.encoding ~= nil then self:setEncoding(opts.encoding) end
   end
 end
@@ -277,10 +331,11 @@ end
 local maybeReadMore, emitReadable, flow
 
 local function afterConstructReadable(self)
-  if self._needReadable then maybeReadMore(self) end
+  if band(self._f, F_NEED_READABLE) ~= 0 then maybeReadMore(self) end
 end
 
 function Readable:initialize(opts)
+  checkInstance(self, Readable, 'Readable')
   checkOptions(opts)
   EventEmitter.initialize(self, nil)
   initCommon(self, opts)
@@ -288,56 +343,54 @@ function Readable:initialize(opts)
   if self._construct ~= nil then construct(self, afterConstructReadable) end
 end
 
-local function checkReadable(self)
-  if type(self) ~= 'table' or self.readableHighWaterMark == nil then invalidThis('Readable') end
-end
 
 -- What 'data' and read() hand out for a stored chunk: in byte mode a
 -- string, or a Buffer when the stream was made with `buffers = true` and
 -- has no encoding.
 local function outChunk(self, chunk)
-  if self._rbufs and not self._decoder then return Buffer.from(chunk) end
+  if band(self._f, F_RBUFS) ~= 0 and not self._decoder then return Buffer.from(chunk) end
   return chunk
 end
 
 local function emitReadable_(self)
-  if not self.destroyed and not self._errored and (self.readableLength > 0 or self._rended) then
+  if not self.destroyed and band(self._f, F_ERRORED) == 0
+    and (self.readableLength > 0 or band(self._f, F_RENDED) ~= 0) then
     self:emit('readable')
-    self._emittedReadable = false
+    self._f = band(self._f, -1 - F_EMITTED_READABLE)
   end
-  self._needReadable = not self.readableFlowing and not self._rended
-    and self.readableLength <= self.readableHighWaterMark
+  setFlag(self, F_NEED_READABLE, not self.readableFlowing and band(self._f, F_RENDED) == 0
+    and self.readableLength <= self.readableHighWaterMark)
   flow(self)
 end
 
 emitReadable = function(self)
-  self._needReadable = false
-  if not self._emittedReadable then
-    self._emittedReadable = true
+  self._f = band(self._f, -1 - F_NEED_READABLE)
+  if band(self._f, F_EMITTED_READABLE) == 0 then
+    self._f = bor(self._f, F_EMITTED_READABLE)
     nextTick(emitReadable_, self)
   end
 end
 
 local function maybeReadMore_(self)
-  while not self._reading and not self._rended and
+  while band(self._f, F_READING) == 0 and band(self._f, F_RENDED) == 0 and
     (self.readableLength < self.readableHighWaterMark or
      (self.readableFlowing and self.readableLength == 0)) do
     local len = self.readableLength
     self:read(0)
     if len == self.readableLength then break end
   end
-  self._readingMore = false
+  self._f = band(self._f, -1 - F_READING_MORE)
 end
 
 maybeReadMore = function(self)
-  if not self._readingMore and not self._constructing then
-    self._readingMore = true
+  if band(self._f, F_READING_MORE) == 0 and band(self._f, F_CONSTRUCTING) == 0 then
+    self._f = bor(self._f, F_READING_MORE)
     nextTick(maybeReadMore_, self)
   end
 end
 
 local function onEofChunk(self)
-  if self._rended then return end
+  if band(self._f, F_RENDED) ~= 0 then return end
   local decoder = self._decoder
   if decoder then
     local chunk = decoder:finish()
@@ -353,13 +406,32 @@ local function onEofChunk(self)
       self.readableLength = self.readableLength + (self.readableObjectMode and 1 or #chunk)
     end
   end
-  self._rended = true
-  if self._rsync then
+  self._f = bor(self._f, F_RENDED)
+  if band(self._f, F_RSYNC) ~= 0 then
     emitReadable(self)
   else
-    self._needReadable = false
-    self._emittedReadable = true
+    self._f = band(self._f, -1 - F_NEED_READABLE)
+    self._f = bor(self._f, F_EMITTED_READABLE)
     emitReadable_(self)
+  end
+end
+
+-- 'data' listeners are looked up in EventEmitter's storage directly
+-- (`_events[name]` is a function or an array of them, see events.lua):
+-- these two run for every chunk, and the general emit and listenerCount
+-- would add a call and their checks of self each time.
+local function hasData(self)
+  local events = rawget(self, '_events')
+  return events ~= nil and events.data ~= nil
+end
+
+local function emitData(self, chunk)
+  local events = rawget(self, '_events')
+  local h = events and events.data
+  if type(h) == 'function' then
+    h(chunk)
+  elseif h ~= nil then
+    self:emit('data', chunk)
   end
 end
 
@@ -368,7 +440,7 @@ end
 -- a set of them.
 local function clearAwaitDrain(self)
   local adw = self._adw
-  if self._adwMulti then
+  if band(self._f, F_ADW_MULTI) ~= 0 then
     for k in next, adw do adw[k] = nil end
   else
     self._adw = false
@@ -376,11 +448,11 @@ local function clearAwaitDrain(self)
 end
 
 local function addChunk(self, chunk, addToFront)
-  if self.readableFlowing and self.readableLength == 0 and not self._rsync
-    and self:listenerCount('data') > 0 then
+  if self.readableFlowing and self.readableLength == 0 and band(self._f, F_RSYNC) == 0
+    and hasData(self) then
     if self._adw then clearAwaitDrain(self) end
     self.readableDidRead = true
-    self:emit('data', outChunk(self, chunk))
+    emitData(self, outChunk(self, chunk))
   else
     self.readableLength = self.readableLength + (self.readableObjectMode and 1 or #chunk)
     local q = self._rq
@@ -405,7 +477,7 @@ local function addChunk(self, chunk, addToFront)
       self._rqt = t
       q[t] = chunk
     end
-    if self._needReadable then emitReadable(self) end
+    if band(self._f, F_NEED_READABLE) ~= 0 then emitReadable(self) end
   end
   maybeReadMore(self)
 end
@@ -415,16 +487,16 @@ local function addChunkDecoded(self, chunk, addToFront)
     if self.readableEnded then
       errorOrDestroy(self, ERR_STREAM_UNSHIFT_AFTER_END_EVENT())
       return false
-    elseif self.destroyed or self._errored then
+    elseif self.destroyed or band(self._f, F_ERRORED) ~= 0 then
       return false
     end
     addChunk(self, chunk, true)
-  elseif self._rended then
+  elseif band(self._f, F_RENDED) ~= 0 then
     errorOrDestroy(self, ERR_STREAM_PUSH_AFTER_EOF())
-  elseif self.destroyed or self._errored then
+  elseif self.destroyed or band(self._f, F_ERRORED) ~= 0 then
     return false
   else
-    self._reading = false
+    self._f = band(self._f, -1 - F_READING)
     local decoder = self._decoder
     if decoder and not self.readableObjectMode then
       chunk = decoder:write(chunk)
@@ -441,7 +513,8 @@ local function readableAddChunk(self, chunk, encoding, addToFront)
   if not self.readableObjectMode and chunk ~= nil then
     local tc = type(chunk)
     if tc == 'string' then
-      if encoding ~= nil and encoding ~= 'utf8' and encoding ~= 'utf-8' and encoding ~= 'buffer' then
+      if encoding ~= nil and encoding ~= 'utf8' and encoding ~= 'utf-8'
+        and encoding ~= 'buffer' then
         local b = Buffer.from(chunk, encoding)
         chunk = ffistring(b._data, b._len)
       end
@@ -453,15 +526,15 @@ local function readableAddChunk(self, chunk, encoding, addToFront)
     end
   end
   if chunk == nil then
-    self._reading = false
+    self._f = band(self._f, -1 - F_READING)
     onEofChunk(self)
   elseif self.readableObjectMode or #chunk > 0 then
     if addChunkDecoded(self, chunk, addToFront) == false then return false end
   elseif not addToFront then
-    self._reading = false
+    self._f = band(self._f, -1 - F_READING)
     maybeReadMore(self)
   end
-  return not self._rended and
+  return band(self._f, F_RENDED) == 0 and
     (self.readableLength < self.readableHighWaterMark or self.readableLength == 0)
 end
 
@@ -545,19 +618,19 @@ end
 
 local function howMuchToRead(self, n)
   local len = self.readableLength
-  if (n ~= nil and n <= 0) or (len == 0 and self._rended) then return 0 end
+  if (n ~= nil and n <= 0) or (len == 0 and band(self._f, F_RENDED) ~= 0) then return 0 end
   if self.readableObjectMode then return 1 end
   if n == nil then
     if self.readableFlowing and len > 0 then return #self._rq[self._rqh] end
     return len
   end
   if n <= len then return n end
-  if self._rended then return len end
+  if band(self._f, F_RENDED) ~= 0 then return len end
   return 0
 end
 
 local function endReadableNT(self)
-  if not self._errored and not self._closeEmitted and not self.readableEnded
+  if band(self._f, F_ERRORED + F_CLOSE_EMITTED) == 0 and not self.readableEnded
     and self.readableLength == 0 then
     self.readableEnded = true
     self.readable = false
@@ -566,7 +639,7 @@ local function endReadableNT(self)
       nextTick(function(s)
         if s.writable and not s.writableEnded and not s.destroyed then s:finish() end
       end, self)
-    elseif not self._noAutoDestroy then
+    elseif band(self._f, F_NO_AUTO_DESTROY) == 0 then
       if self.writableHighWaterMark == nil or self.writableFinished or self.writable == false then
         self:destroy()
       end
@@ -576,7 +649,7 @@ end
 
 local function endReadable(self)
   if not self.readableEnded then
-    self._rended = true
+    self._f = bor(self._f, F_RENDED)
     nextTick(endReadableNT, self)
   end
 end
@@ -601,47 +674,54 @@ function Readable:read(n)
     end
     self.readableHighWaterMark = hwm
   end
-  if n ~= 0 then self._emittedReadable = false end
+  if n ~= 0 then self._f = band(self._f, -1 - F_EMITTED_READABLE) end
   local hwm = self.readableHighWaterMark
-  if n == 0 and self._needReadable and
-    ((hwm ~= 0 and self.readableLength >= hwm or hwm == 0 and self.readableLength > 0) or self._rended) then
-    if self.readableLength == 0 and self._rended then endReadable(self) else emitReadable(self) end
+  if n == 0 and band(self._f, F_NEED_READABLE) ~= 0 and
+    ((hwm ~= 0 and self.readableLength >= hwm or hwm == 0 and self.readableLength > 0)
+     or band(self._f, F_RENDED) ~= 0) then
+    if self.readableLength == 0 and band(self._f, F_RENDED) ~= 0 then
+      endReadable(self)
+    else
+      emitReadable(self)
+    end
     return nil
   end
   n = howMuchToRead(self, n)
-  if n == 0 and self._rended then
+  if n == 0 and band(self._f, F_RENDED) ~= 0 then
     if self.readableLength == 0 then endReadable(self) end
     return nil
   end
-  local doRead = self._needReadable
+  local doRead = band(self._f, F_NEED_READABLE) ~= 0
   if self.readableLength == 0 or self.readableLength - n < hwm then doRead = true end
-  if self._rended or self._reading or self.destroyed or self._errored or self._constructing then
+  if self.destroyed or band(self._f, F_RENDED + F_READING + F_ERRORED + F_CONSTRUCTING) ~= 0 then
     doRead = false
   elseif doRead then
-    self._reading = true
-    self._rsync = true
-    if self.readableLength == 0 then self._needReadable = true end
-    self:_read(hwm)
-    self._rsync = false
-    if not self._reading then n = howMuchToRead(self, nOrig) end
+    self._f = bor(self._f, F_READING)
+    self._f = bor(self._f, F_RSYNC)
+    if self.readableLength == 0 then self._f = bor(self._f, F_NEED_READABLE) end
+    -- As Node's try around _read: what it raises destroys the stream.
+    local ok, err = pcall(self._read, self, hwm)
+    if not ok then errorOrDestroy(self, err) end
+    self._f = band(self._f, -1 - F_RSYNC)
+    if band(self._f, F_READING) == 0 then n = howMuchToRead(self, nOrig) end
   end
   local ret
   if n > 0 and self.readableLength > 0 then ret = fromList(self, n) end
   if ret == nil then
-    self._needReadable = self.readableLength <= self.readableHighWaterMark
+    setFlag(self, F_NEED_READABLE, self.readableLength <= self.readableHighWaterMark)
     n = 0
   else
     self.readableLength = self.readableLength - n
     if self._adw then clearAwaitDrain(self) end
   end
   if self.readableLength == 0 then
-    if not self._rended then self._needReadable = true end
-    if nOrig ~= n and self._rended then endReadable(self) end
+    if band(self._f, F_RENDED) == 0 then self._f = bor(self._f, F_NEED_READABLE) end
+    if nOrig ~= n and band(self._f, F_RENDED) ~= 0 then endReadable(self) end
   end
-  if ret ~= nil and not self._errorEmitted and not self._closeEmitted then
+  if ret ~= nil and band(self._f, F_ERROR_EMITTED) == 0 and band(self._f, F_CLOSE_EMITTED) == 0 then
     self.readableDidRead = true
     ret = outChunk(self, ret)
-    self:emit('data', ret)
+    emitData(self, ret)
   end
   return ret
 end
@@ -650,6 +730,7 @@ end
 -- throws; the default one's error takes that path here too (without a
 -- pcall on every read).
 function Readable:_read()
+  checkReadable(self)
   errorOrDestroy(self, ERR_METHOD_NOT_IMPLEMENTED('_read()'))
 end
 
@@ -658,19 +739,19 @@ flow = function(self)
 end
 
 local function resume_(self)
-  if not self._reading then self:read(0) end
-  self._resumeScheduled = false
+  if band(self._f, F_READING) == 0 then self:read(0) end
+  self._f = band(self._f, -1 - F_RESUME_SCHEDULED)
   self:emit('resume')
   flow(self)
-  if self.readableFlowing and not self._reading then self:read(0) end
+  if self.readableFlowing and band(self._f, F_READING) == 0 then self:read(0) end
 end
 
 function Readable:resume()
   checkReadable(self)
   if not self.readableFlowing then
-    self.readableFlowing = not self._readableListening
-    if not self._resumeScheduled then
-      self._resumeScheduled = true
+    self.readableFlowing = band(self._f, F_READABLE_LISTENING) == 0
+    if band(self._f, F_RESUME_SCHEDULED) == 0 then
+      self._f = bor(self._f, F_RESUME_SCHEDULED)
       nextTick(resume_, self)
     end
   end
@@ -722,12 +803,12 @@ end
 local function nReadingNextTick(self) self:read(0) end
 
 local function updateReadableListening(self)
-  self._readableListening = self:listenerCount('readable') > 0
-  if self._resumeScheduled and self._rpaused == false then
+  setFlag(self, F_READABLE_LISTENING, self:listenerCount('readable') > 0)
+  if band(self._f, F_RESUME_SCHEDULED) ~= 0 and self._rpaused == false then
     self.readableFlowing = true
   elseif self:listenerCount('data') > 0 then
     self:resume()
-  elseif not self._readableListening then
+  elseif band(self._f, F_READABLE_LISTENING) == 0 then
     self.readableFlowing = nil
   end
 end
@@ -736,54 +817,43 @@ end
 -- Readable.prototype.on; once and prependListener go through it too).
 local function listenerAdded(self, ev)
   if ev == 'data' then
-    self._readableListening = self:listenerCount('readable') > 0
+    setFlag(self, F_READABLE_LISTENING, self:listenerCount('readable') > 0)
     if self.readableFlowing ~= false then self:resume() end
   elseif ev == 'readable' then
-    if not self.readableEnded and not self._readableListening then
-      self._readableListening = true
-      self._needReadable = true
+    if not self.readableEnded and band(self._f, F_READABLE_LISTENING) == 0 then
+      self._f = bor(self._f, F_READABLE_LISTENING)
+      self._f = bor(self._f, F_NEED_READABLE)
       self.readableFlowing = false
-      self._emittedReadable = false
+      self._f = band(self._f, -1 - F_EMITTED_READABLE)
       if self.readableLength > 0 then
         emitReadable(self)
-      elseif not self._reading then
+      elseif band(self._f, F_READING) == 0 then
         nextTick(nReadingNextTick, self)
       end
     end
   end
 end
 
-local emitterOn, emitterOnce = EventEmitter.on, EventEmitter.prototype.once
-local emitterPrepend, emitterPrependOnce = EventEmitter.prependListener, EventEmitter.prependOnceListener
-
-function Readable:on(ev, fn)
-  local res = emitterOn(self, ev, fn)
-  listenerAdded(self, ev)
-  return res
+-- Readable's on, once, prependListener and prependOnceListener: the
+-- emitter's own, then what the new listener does to the flow.
+local function addingListener(add)
+  return function(self, ev, fn)
+    checkReadable(self)
+    local res = add(self, ev, fn)
+    listenerAdded(self, ev)
+    return res
+  end
 end
-
-function Readable:once(ev, fn)
-  local res = emitterOnce(self, ev, fn)
-  listenerAdded(self, ev)
-  return res
-end
-
-function Readable:prependListener(ev, fn)
-  local res = emitterPrepend(self, ev, fn)
-  listenerAdded(self, ev)
-  return res
-end
-
-function Readable:prependOnceListener(ev, fn)
-  local res = emitterPrependOnce(self, ev, fn)
-  listenerAdded(self, ev)
-  return res
-end
+Readable.on = addingListener(EventEmitter.on)
+Readable.once = addingListener(EventEmitter.prototype.once)
+Readable.prependListener = addingListener(EventEmitter.prependListener)
+Readable.prependOnceListener = addingListener(EventEmitter.prependOnceListener)
 Readable.addListener = Readable.on
 
 local emitterOff = EventEmitter.removeListener
 
 function Readable:removeListener(ev, fn)
+  checkReadable(self)
   local res = emitterOff(self, ev, fn)
   if ev == 'readable' then nextTick(updateReadableListening, self) end
   return res
@@ -793,6 +863,7 @@ Readable.off = Readable.removeListener
 local emitterRemoveAll = EventEmitter.removeAllListeners
 
 function Readable:removeAllListeners(ev)
+  checkReadable(self)
   local res = emitterRemoveAll(self, ev)
   if ev == 'readable' or ev == nil then nextTick(updateReadableListening, self) end
   return res
@@ -804,45 +875,42 @@ local function pipeOnDrain(src, dest)
   return function()
     if src._adw == dest then
       src._adw = false
-    elseif src._adwMulti then
+    elseif band(src._f, F_ADW_MULTI) ~= 0 then
       src._adw[dest] = nil
     end
     local waiting = src._adw
-    if (not waiting or (src._adwMulti and next(waiting) == nil)) and src:listenerCount('data') > 0 then
+    if (not waiting or (band(src._f, F_ADW_MULTI) ~= 0 and next(waiting) == nil))
+      and src:listenerCount('data') > 0 then
       src:resume()
     end
   end
 end
 
--- pipe(dest, [opts]): writes every chunk to dest, honouring write()'s
--- false and 'drain'; ends dest at 'end' unless opts.end == false.
-function Readable:pipe(dest, pipeOpts)
-  checkReadable(self)
-  local src = self
-  local pipes = self._pipes
-  if pipes == nil then
-    pipes = {}
-    self._pipes = pipes
-  end
-  if #pipes == 1 and not self._adwMulti then
-    self._adwMulti = true
-    local set = {}
-    if self._adw then set[self._adw] = true end
-    self._adw = set
-  end
-  pipes[#pipes + 1] = dest
-  local doEnd = (pipeOpts == nil or pipeOpts['end'] ~= false)
-    and dest ~= process.stdout and dest ~= process.stderr
+-- A pipe destination only needs a write method (process.stdout and
+-- process.stderr are plain writers today); one that is not an emitter
+-- gets its listener calls sent here, where they do nothing.
+local quiet = {
+  on = nop, once = nop, prependListener = nop, removeListener = nop, emit = nop,
+  listenerCount = function() return 0 end,
+}
+local function ev(dest)
+  if type(dest.on) == 'function' then return dest end
+  return quiet
+end
 
+-- The listeners one pipe adds to its source and destination. They are
+-- made here, apart from pipe(), so the module can make them three times
+-- at load (see the end of the file).
+local function pipeListeners(src, dest)
   local ondrain, cleanedUp = nil, false
   local onclose, onfinish, onerror, onunpipe, ondata, onend, unpipe
 
   local function cleanup()
-    dest:removeListener('close', onclose)
-    dest:removeListener('finish', onfinish)
-    if ondrain then dest:removeListener('drain', ondrain) end
-    dest:removeListener('error', onerror)
-    dest:removeListener('unpipe', onunpipe)
+    ev(dest):removeListener('close', onclose)
+    ev(dest):removeListener('finish', onfinish)
+    if ondrain then ev(dest):removeListener('drain', ondrain) end
+    ev(dest):removeListener('error', onerror)
+    ev(dest):removeListener('unpipe', onunpipe)
     src:removeListener('end', onend)
     src:removeListener('end', unpipe)
     src:removeListener('data', ondata)
@@ -854,15 +922,16 @@ function Readable:pipe(dest, pipeOpts)
 
   local function pause()
     if not cleanedUp then
+      local pipes = src._pipes
       if #pipes == 1 and pipes[1] == dest then
         src._adw = dest
-        src._adwMulti = false
+        src._f = band(src._f, -1 - F_ADW_MULTI)
       elseif #pipes > 1 then
         for i = 1, #pipes do
           if pipes[i] == dest then
-            if not src._adwMulti then
+            if band(src._f, F_ADW_MULTI) == 0 then
               src._adw = {}
-              src._adwMulti = true
+              src._f = bor(src._f, F_ADW_MULTI)
             end
             src._adw[dest] = true
             break
@@ -873,11 +942,13 @@ function Readable:pipe(dest, pipeOpts)
     end
     if not ondrain then
       ondrain = pipeOnDrain(src, dest)
-      dest:on('drain', ondrain)
+      ev(dest):on('drain', ondrain)
     end
   end
 
-  onend = function() dest:finish() end
+  onend = function()
+    if type(dest.finish) == 'function' then dest:finish() end
+  end
   unpipe = function() src:unpipe(dest) end
   onunpipe = function(readable, info)
     if readable == src and info and info.hasUnpiped == false then
@@ -890,32 +961,63 @@ function Readable:pipe(dest, pipeOpts)
   end
   onerror = function(er)
     unpipe()
-    dest:removeListener('error', onerror)
-    if dest:listenerCount('error') == 0 then
-      if not dest._errorEmitted and (dest.writableHighWaterMark ~= nil or dest.readableHighWaterMark ~= nil) then
+    ev(dest):removeListener('error', onerror)
+    if ev(dest):listenerCount('error') == 0 then
+      if band(dest._f or 0, F_ERROR_EMITTED) == 0
+        and (dest.writableHighWaterMark ~= nil or dest.readableHighWaterMark ~= nil) then
         errorOrDestroy(dest, er)
       else
-        dest:emit('error', er)
+        ev(dest):emit('error', er)
       end
     end
   end
   onclose = function()
-    dest:removeListener('finish', onfinish)
+    ev(dest):removeListener('finish', onfinish)
     unpipe()
   end
   onfinish = function()
-    dest:removeListener('close', onclose)
+    ev(dest):removeListener('close', onclose)
     unpipe()
   end
 
+  return ondata, onend, unpipe, onunpipe, onerror, onclose, onfinish, pause
+end
+
+-- pipe(dest, [opts]): writes every chunk to dest, honouring write()'s
+-- false and 'drain'; ends dest at 'end' unless opts.end == false.
+function Readable:pipe(dest, pipeOpts)
+  checkReadable(self)
+  if type(dest) ~= 'table' or type(dest.write) ~= 'function' then
+    error(errors.ERR_INVALID_ARG_TYPE('destination', 'a writable stream', dest), 0)
+  end
+  checkOptions(pipeOpts)
+  local src = self
+  local pipes = self._pipes
+  if pipes == nil then
+    pipes = {}
+    self._pipes = pipes
+  end
+  if #pipes == 1 and band(self._f, F_ADW_MULTI) == 0 then
+    self._f = bor(self._f, F_ADW_MULTI)
+    local set = {}
+    if self._adw then set[self._adw] = true end
+    self._adw = set
+  end
+  pipes[#pipes + 1] = dest
+  local doEnd = (pipeOpts == nil or pipeOpts['end'] ~= false)
+    and dest ~= process.stdout and dest ~= process.stderr
+
+  local ondata, onend, unpipe, onunpipe, onerror, onclose, onfinish, pause =
+    pipeListeners(src, dest)
+
   local endFn = doEnd and onend or unpipe
   if self.readableEnded then nextTick(endFn) else src:once('end', endFn) end
-  dest:on('unpipe', onunpipe)
+  ev(dest):on('unpipe', onunpipe)
   src:on('data', ondata)
-  dest:prependListener('error', onerror)
-  dest:once('close', onclose)
-  dest:once('finish', onfinish)
-  dest:emit('pipe', src)
+  ev(dest):prependListener('error', onerror)
+  ev(dest):once('close', onclose)
+  ev(dest):once('finish', onfinish)
+  ev(dest):emit('pipe', src)
   if dest.writableNeedDrain == true then
     pause()
   elseif not self.readableFlowing then
@@ -931,7 +1033,7 @@ function Readable:unpipe(dest)
   if dest == nil then
     self._pipes = {}
     self:pause()
-    for i = 1, #pipes do pipes[i]:emit('unpipe', self, { hasUnpiped = false }) end
+    for i = 1, #pipes do ev(pipes[i]):emit('unpipe', self, { hasUnpiped = false }) end
     return self
   end
   local index
@@ -944,8 +1046,33 @@ function Readable:unpipe(dest)
   if index == nil then return self end
   table.remove(pipes, index)
   if #pipes == 0 then self:pause() end
-  dest:emit('unpipe', self, { hasUnpiped = false })
+  ev(dest):emit('unpipe', self, { hasUnpiped = false })
   return self
+end
+
+-- Readable.from(source, [opts]): an object-mode Readable of the values of
+-- an array (1..#t), of successive calls of an iterator function (until it
+-- returns nil), or of one string or Buffer.
+-- The read hook of Readable.from: one value per call (read() calls again
+-- while the buffer is below the mark; a loop here would sit inside the
+-- loops of flow() and maybeReadMore(), which the JIT compiles badly).
+-- Shared by every such stream, so a trace compiled for one serves all.
+local FROM_ARRAY, FROM_FUNCTION, FROM_ONE = 1, 2, 3
+
+local function fromRead(self)
+  checkReadable(self)
+  local kind, source, v = self._fromKind, self._fromSource, nil
+  if kind == FROM_ARRAY then
+    local i = self._fromIndex + 1
+    self._fromIndex = i
+    v = source[i]
+  elseif kind == FROM_FUNCTION then
+    v = source()
+  elseif kind == FROM_ONE then
+    self._fromKind = false
+    v = source
+  end
+  self:push(v)
 end
 
 -- Readable.from(source, [opts]): an object-mode Readable of the values of
@@ -953,43 +1080,35 @@ end
 -- returns nil), or of one string or Buffer.
 function Readable.from(source, opts)
   local ts = type(source)
-  local nextValue
+  local kind
   if ts == 'string' or istype(BufT, source) then
-    local done = false
-    nextValue = function()
-      if done then return nil end
-      done = true
-      return source
-    end
+    kind = FROM_ONE
   elseif ts == 'table' then
-    local i = 0
-    nextValue = function()
-      i = i + 1
-      return source[i]
-    end
+    kind = FROM_ARRAY
   elseif ts == 'function' then
-    nextValue = source
+    kind = FROM_FUNCTION
   else
     error(errors.ERR_INVALID_ARG_TYPE('iterable', 'an array or an iterator function', source), 0)
   end
+  checkOptions(opts)
   local o = { objectMode = true, highWaterMark = 1 }
   if opts ~= nil then
-    checkOptions(opts)
     for k, v in pairs(opts) do o[k] = v end
   end
-  -- One value per call: read() calls again while the buffer is below the
-  -- mark, and a loop here would sit inside the loops of flow() and
-  -- maybeReadMore(), where the JIT does not compile nested loops well.
-  o.read = function(self)
-    self:push(nextValue())
-  end
-  return Readable:new(o)
+  o.read = fromRead
+  local r = Readable:new(o)
+  r._fromKind, r._fromSource, r._fromIndex = kind, source, 0
+  return r
 end
 
 -- Writable ----------------------------------------------------------------------
 
 local Writable = Stream:extend('Writable')
 Writable.__name = 'Writable'
+
+local function checkWritable(self)
+  if type(self) ~= 'table' or self.writableHighWaterMark == nil then invalidThis('Writable') end
+end
 
 local onwrite, clearBuffer, finishMaybe
 
@@ -1007,23 +1126,22 @@ local function initWritable(self, opts, duplex)
   self.writableCorked = 0
   self.writable = true
   self._pendingcb = 0
-  self._writing, self._wsync, self._wended, self._bufferProcessing = false, false, false, false
-  self._awCb, self._awCount, self._errored, self._constructing = false, 0, false, false
   if opts ~= nil then
-    if opts.write ~= nil then self._write = opts.write end
-    if opts.writev ~= nil then self._writev = opts.writev end
-    if opts.final ~= nil then self._final = opts.final end
-    if opts.decodeStrings == true then self._decodeStrings = true end
+    if type(opts.write) == 'function' then self._write = opts.write end
+    if type(opts.writev) == 'function' then self._writev = opts.writev end
+    if type(opts.final) == 'function' then self._final = opts.final end
+    if opts.decodeStrings == true then self._f = bor(self._f, F_DECODE_STRINGS) end
     if opts.defaultEncoding ~= nil then self:setDefaultEncoding(opts.defaultEncoding) end
   end
 end
 
 local function afterConstructWritable(self)
-  if not self._writing then clearBuffer(self) end
+  if band(self._f, F_WRITING) == 0 then clearBuffer(self) end
   finishMaybe(self)
 end
 
 function Writable:initialize(opts)
+  checkInstance(self, Writable, 'Writable')
   checkOptions(opts)
   EventEmitter.initialize(self, nil)
   initCommon(self, opts)
@@ -1031,9 +1149,6 @@ function Writable:initialize(opts)
   if self._construct ~= nil then construct(self, afterConstructWritable) end
 end
 
-local function checkWritable(self)
-  if type(self) ~= 'table' or self.writableHighWaterMark == nil then invalidThis('Writable') end
-end
 
 local function chunkLength(self, chunk)
   if self.writableObjectMode then return 1 end
@@ -1042,11 +1157,11 @@ local function chunkLength(self, chunk)
 end
 
 local function needFinish(self)
-  return self.writableEnded and not self.destroyed and not self._constructing
-    and self.writableLength == 0 and not self._errored
+  return self.writableEnded and not self.destroyed and band(self._f, F_CONSTRUCTING) == 0
+    and self.writableLength == 0 and band(self._f, F_ERRORED) == 0
     and (not self._wq or self._wqh > self._wqt)
-    and not self.writableFinished and not self._writing
-    and not self._errorEmitted and not self._closeEmitted
+    and not self.writableFinished and band(self._f, F_WRITING) == 0
+    and band(self._f, F_ERROR_EMITTED) == 0 and band(self._f, F_CLOSE_EMITTED) == 0
 end
 
 local function finish(self)
@@ -1058,7 +1173,7 @@ local function finish(self)
     for i = 1, #cbs do cbs[i]() end
   end
   self:emit('finish')
-  if not self._noAutoDestroy then
+  if band(self._f, F_NO_AUTO_DESTROY) == 0 then
     if self.readableHighWaterMark == nil or self.readableEnded or self.readable == false then
       self:destroy()
     end
@@ -1084,27 +1199,28 @@ local function callFinal(self)
     self._pendingcb = self._pendingcb - 1
     if err ~= nil then
       callOnFinished(self, err)
-      errorOrDestroy(self, err, self._wsync)
+      errorOrDestroy(self, err, band(self._f, F_WSYNC) ~= 0)
     elseif needFinish(self) then
-      self._prefinished = true
+      self._f = bor(self._f, F_PREFINISHED)
       self:emit('prefinish')
       self._pendingcb = self._pendingcb + 1
       nextTick(finish, self)
     end
   end
-  self._wsync = true
+  self._f = bor(self._f, F_WSYNC)
   self._pendingcb = self._pendingcb + 1
-  self:_final(onFinish)
-  self._wsync = false
+  local ok, err = pcall(self._final, self, onFinish)
+  if not ok then onFinish(err) end
+  self._f = band(self._f, -1 - F_WSYNC)
 end
 
 local function prefinish(self)
-  if not self._prefinished and not self._finalCalled then
+  if band(self._f, F_PREFINISHED) == 0 and band(self._f, F_FINAL_CALLED) == 0 then
     if type(self._final) == 'function' and not self.destroyed then
-      self._finalCalled = true
+      self._f = bor(self._f, F_FINAL_CALLED)
       callFinal(self)
     else
-      self._prefinished = true
+      self._f = bor(self._f, F_PREFINISHED)
       self:emit('prefinish')
     end
   end
@@ -1132,7 +1248,7 @@ end
 -- Calls the callback of every buffered write with the error (or
 -- ERR_STREAM_DESTROYED), as Node's errorBuffer does.
 local function errorBuffer(self)
-  if self._writing then return end
+  if band(self._f, F_WRITING) ~= 0 then return end
   local q = self._wq
   if q then
     local h, t = self._wqh, self._wqt
@@ -1186,13 +1302,13 @@ local function onwriteError(self, er, cb)
 end
 
 onwrite = function(self, er)
-  local sync = self._wsync
+  local sync = band(self._f, F_WSYNC) ~= 0
   local cb = self._wcb
   if type(cb) ~= 'function' then
     errorOrDestroy(self, ERR_MULTIPLE_CALLBACK())
     return
   end
-  self._writing = false
+  self._f = band(self._f, -1 - F_WRITING)
   self._wcb = nil
   self.writableLength = self.writableLength - self._wlen
   self._wlen = 0
@@ -1225,49 +1341,45 @@ onwrite = function(self, er)
 end
 
 -- The per-stream callback handed to _write (made once, on first write).
+local function makeOnwrite(self)
+  return function(er) return onwrite(self, er) end
+end
+
 local function getOnwrite(self)
   local f = self._onwrite
   if f == nil then
-    f = function(er) return onwrite(self, er) end
+    f = makeOnwrite(self)
     self._onwrite = f
   end
   return f
 end
 
-local function doWrite(self, len, chunk, encoding, cb)
+-- Hands one chunk to _write, or (writev) an array of them to _writev.
+local function doWrite(self, writev, len, chunk, encoding, cb)
   self._wlen = len
   self._wcb = cb
-  self._writing = true
-  self._wsync = true
+  self._f = bor(self._f, F_WRITING + F_WSYNC)
   if self.destroyed then
     getOnwrite(self)(ERR_STREAM_DESTROYED('write'))
+  elseif writev then
+    self:_writev(chunk, getOnwrite(self))
   else
     self:_write(chunk, encoding, getOnwrite(self))
   end
-  self._wsync = false
-end
-
-local function doWritev(self, len, chunks, cb)
-  self._wlen = len
-  self._wcb = cb
-  self._writing = true
-  self._wsync = true
-  if self.destroyed then
-    getOnwrite(self)(ERR_STREAM_DESTROYED('write'))
-  else
-    self:_writev(chunks, getOnwrite(self))
-  end
-  self._wsync = false
+  self._f = band(self._f, -1 - F_WSYNC)
 end
 
 clearBuffer = function(self)
-  if self.writableCorked > 0 or self._bufferProcessing or self.destroyed or self._constructing then return end
+  if self.writableCorked > 0 or self.destroyed
+    or band(self._f, F_BUFFER_PROCESSING + F_CONSTRUCTING) ~= 0 then
+    return
+  end
   local q = self._wq
   if not q then return end
   local h, t = self._wqh, self._wqt
   if h > t then return end
   local count = (t - h + 1) / 3
-  self._bufferProcessing = true
+  self._f = bor(self._f, F_BUFFER_PROCESSING)
   if count > 1 and type(self._writev) == 'function' then
     self._pendingcb = self._pendingcb - (count - 1)
     local chunks, cbs, allNoop = {}, {}, true
@@ -1286,15 +1398,15 @@ clearBuffer = function(self)
         for k = 1, #cbs do cbs[k](err) end
       end
     end
-    doWritev(self, self.writableLength, chunks, callback)
+    doWrite(self, true, self.writableLength, chunks, nil, callback)
   else
     local i = h
     repeat
       local chunk, enc, cb = q[i], q[i + 1], q[i + 2]
       q[i], q[i + 1], q[i + 2] = nil, nil, nil
       i = i + 3
-      doWrite(self, chunkLength(self, chunk), chunk, enc, cb)
-    until i > self._wqt or self._writing
+      doWrite(self, false, chunkLength(self, chunk), chunk, enc, cb)
+    until i > self._wqt or band(self._f, F_WRITING) ~= 0
     local wt = self._wqt
     if i > wt then
       self._wqh, self._wqt = 1, 0
@@ -1304,7 +1416,7 @@ clearBuffer = function(self)
       self._wqh = i
     end
   end
-  self._bufferProcessing = false
+  self._f = band(self._f, -1 - F_BUFFER_PROCESSING)
 end
 
 -- Node's _write(stream, chunk, encoding, cb): returns true, false, or the
@@ -1326,7 +1438,7 @@ local function writeChunk(self, chunk, encoding, cb)
     error(ERR_STREAM_NULL_VALUES(), 0)
   elseif not self.writableObjectMode then
     if type(chunk) == 'string' then
-      if self._decodeStrings then
+      if band(self._f, F_DECODE_STRINGS) ~= 0 then
         chunk = Buffer.from(chunk, encoding)
         encoding = 'buffer'
       end
@@ -1354,7 +1466,7 @@ local function writeChunk(self, chunk, encoding, cb)
   self.writableLength = length
   local ret = length < self.writableHighWaterMark
   if not ret then self.writableNeedDrain = true end
-  if self._writing or self.writableCorked > 0 or self._errored or self._constructing then
+  if self.writableCorked > 0 or band(self._f, F_WRITING + F_ERRORED + F_CONSTRUCTING) ~= 0 then
     local q = self._wq
     if not q then
       q = { false, false, false, false, false, false, false, false, false, false, false, false }
@@ -1366,12 +1478,12 @@ local function writeChunk(self, chunk, encoding, cb)
   else
     self._wlen = len
     self._wcb = cb
-    self._writing = true
-    self._wsync = true
+    self._f = bor(self._f, F_WRITING)
+    self._f = bor(self._f, F_WSYNC)
     self:_write(chunk, encoding, self._onwrite or getOnwrite(self))
-    self._wsync = false
+    self._f = band(self._f, -1 - F_WSYNC)
   end
-  return ret and not self._errored and not self.destroyed
+  return ret and band(self._f, F_ERRORED) == 0 and not self.destroyed
 end
 
 -- write(chunk, [encoding], [cb]): false once writableLength reaches
@@ -1382,6 +1494,7 @@ function Writable:write(chunk, encoding, cb)
 end
 
 function Writable:_write(chunk, encoding, cb)
+  checkWritable(self)
   if type(self._writev) == 'function' then
     self:_writev({ { chunk = chunk, encoding = encoding } }, cb)
   else
@@ -1398,7 +1511,7 @@ function Writable:uncork()
   checkWritable(self)
   if self.writableCorked > 0 then
     self.writableCorked = self.writableCorked - 1
-    if not self._writing then clearBuffer(self) end
+    if band(self._f, F_WRITING) == 0 then clearBuffer(self) end
   end
 end
 
@@ -1430,12 +1543,12 @@ function Writable:finish(chunk, encoding, cb)
   end
   if err ~= nil then
     -- Already reported through 'error'.
-  elseif not self._errored and not self.writableEnded then
+  elseif band(self._f, F_ERRORED) == 0 and not self.writableEnded then
     self.writableEnded = true
     self.writable = false
     self.writableNeedDrain = false
     finishMaybe(self, true)
-    self._wended = true
+    self._f = bor(self._f, F_WENDED)
   elseif self.writableFinished then
     err = ERR_STREAM_ALREADY_FINISHED('end')
   elseif self.destroyed then
@@ -1459,6 +1572,7 @@ Writable['end'] = Writable.finish
 
 -- A Writable is not a source.
 function Writable:pipe()
+  checkWritable(self)
   errorOrDestroy(self, ERR_STREAM_CANNOT_PIPE())
 end
 
@@ -1474,9 +1588,17 @@ for k, v in pairs(Writable) do
   end
 end
 Duplex.pipe = Readable.pipe
+
+-- A Duplex is also a Writable, as `duplex instanceof Writable` is true in
+-- Node (Symbol.hasInstance there), though its class chain runs through
+-- Readable only.
+function Duplex:instanceof(cls)
+  return cls == Writable or instanceof(self, cls)
+end
 Duplex['end'] = Writable.finish
 
 function Duplex:initialize(opts)
+  checkInstance(self, Duplex, 'Duplex')
   checkOptions(opts)
   EventEmitter.initialize(self, nil)
   initCommon(self, opts)
@@ -1487,13 +1609,13 @@ function Duplex:initialize(opts)
     if opts.allowHalfOpen == false then self.allowHalfOpen = false end
     if opts.readable == false then
       self.readable = false
-      self._rended = true
+      self._f = bor(self._f, F_RENDED)
       self.readableEnded = true
     end
     if opts.writable == false then
       self.writable = false
       self.writableEnded = true
-      self._wended = true
+      self._f = bor(self._f, F_WENDED)
       self.writableFinished = true
     end
   end
@@ -1510,7 +1632,12 @@ end
 local Transform = Duplex:extend('Transform')
 Transform.__name = 'Transform'
 
+local function checkTransform(self)
+  if type(self) ~= 'table' or self._ontransform == nil then invalidThis('Transform') end
+end
+
 local function transformFinal(self, cb)
+  checkTransform(self)
   if type(self._flush) == 'function' and not self.destroyed then
     self:_flush(function(er, data)
       if er ~= nil then
@@ -1531,16 +1658,10 @@ local function transformPrefinish(self)
   if self._final ~= transformFinal then transformFinal(self) end
 end
 
-function Transform:initialize(opts)
-  Duplex.initialize(self, opts)
-  self._rsync = false
-  if opts ~= nil then
-    if opts.transform ~= nil then self._transform = opts.transform end
-    if opts.flush ~= nil then self._flush = opts.flush end
-  end
-  -- The callback handed to _transform, made once per stream: one
-  -- transform runs at a time, its write callback waits in _tcb.
-  self._ontransform = function(err, val)
+-- The callback handed to _transform, made once per stream: one
+-- transform runs at a time, its write callback waits in _tcb.
+local function makeOnTransform(self)
+  return function(err, val)
     local callback = self._tcb
     if callback == nil then
       errorOrDestroy(self, ERR_MULTIPLE_CALLBACK())
@@ -1552,13 +1673,24 @@ function Transform:initialize(opts)
       return
     end
     if val ~= nil then self:push(val) end
-    if self._wended or self._tlen == self.readableLength
+    if band(self._f, F_WENDED) ~= 0 or self._tlen == self.readableLength
       or self.readableLength < self.readableHighWaterMark then
       callback()
     else
       self._tpending = callback
     end
   end
+end
+
+function Transform:initialize(opts)
+  checkInstance(self, Transform, 'Transform')
+  Duplex.initialize(self, opts)
+  self._f = band(self._f, -1 - F_RSYNC)
+  if opts ~= nil then
+    if type(opts.transform) == 'function' then self._transform = opts.transform end
+    if type(opts.flush) == 'function' then self._flush = opts.flush end
+  end
+  self._ontransform = makeOnTransform(self)
   if self._final ~= transformFinal then
     self:on('prefinish', function() transformPrefinish(self) end)
   end
@@ -1567,16 +1699,19 @@ end
 Transform._final = transformFinal
 
 function Transform:_transform()
+  checkTransform(self)
   error(ERR_METHOD_NOT_IMPLEMENTED('_transform()'), 0)
 end
 
 function Transform:_write(chunk, encoding, callback)
+  checkTransform(self)
   self._tlen = self.readableLength
   self._tcb = callback
   self:_transform(chunk, encoding, self._ontransform)
 end
 
 function Transform:_read()
+  checkTransform(self)
   local callback = self._tpending
   if callback then
     self._tpending = false
@@ -1588,6 +1723,8 @@ local PassThrough = Transform:extend('PassThrough')
 PassThrough.__name = 'PassThrough'
 
 function PassThrough:_transform(chunk, encoding, cb)
+  checkTransform(self)
+  errors.checkFunction(cb, 'callback')
   cb(nil, chunk)
 end
 
@@ -1605,7 +1742,7 @@ local function isStream(s)
 end
 
 local function willEmitClose(s)
-  return not s._noAutoDestroy and not s._noEmitClose and s.closed == false
+  return band(s._f or 0, F_NO_AUTO_DESTROY + F_NO_EMIT_CLOSE) == 0 and s.closed == false
 end
 
 -- finished(stream, [opts], cb): cb(err) once the stream has ended,
@@ -1614,7 +1751,7 @@ end
 -- = false ignores 'error'. Returns a function that removes the listeners.
 local function finished(stream, opts, callback)
   if type(opts) == 'function' then callback, opts = opts, nil end
-  if opts ~= nil then checkOptions(opts) end
+  checkOptions(opts)
   errors.checkFunction(callback, 'callback')
   if not isStream(stream) then
     error(errors.ERR_INVALID_ARG_TYPE('stream', 'an instance of Stream', stream), 0)
@@ -1652,11 +1789,18 @@ local function finished(stream, opts, callback)
   local function onclose()
     local errored = stream.errored
     if errored ~= nil then return cb(errored) end
+    -- Node's isReadableFinished / isWritableFinished, not strict: ended
+    -- with nothing left buffered counts too.
+    local f = stream._f or 0
     if readable and not readableFinished and hasR then
-      if not stream.readableEnded then return cb(ERR_STREAM_PREMATURE_CLOSE()) end
+      if not (stream.readableEnded or band(f, F_RENDED) ~= 0 and stream.readableLength == 0) then
+        return cb(ERR_STREAM_PREMATURE_CLOSE())
+      end
     end
     if writable and not writableFinished then
-      if not stream.writableFinished then return cb(ERR_STREAM_PREMATURE_CLOSE()) end
+      if not (stream.writableFinished or band(f, F_WENDED) ~= 0 and stream.writableLength == 0) then
+        return cb(ERR_STREAM_PREMATURE_CLOSE())
+      end
     end
     cb()
   end
@@ -1666,7 +1810,7 @@ local function finished(stream, opts, callback)
   stream:on('close', onclose)
   if stream.closed == true then
     nextTick(onclose)
-  elseif stream._errorEmitted then
+  elseif band(stream._f or 0, F_ERROR_EMITTED) ~= 0 then
     if not emitsClose then nextTick(onclose) end
   elseif not readable and (not emitsClose or stream.readable) and
     (writableFinished or stream.writable == false) then
@@ -1701,7 +1845,8 @@ local function pipeline(...)
   if count < 2 then error(errors.ERR_MISSING_ARGS('streams'), 0) end
   for i = 1, count do
     if not isStream(streams[i]) then
-      error(errors.ERR_INVALID_ARG_TYPE('streams[' .. (i - 1) .. ']', 'an instance of Stream', streams[i]), 0)
+      error(errors.ERR_INVALID_ARG_TYPE('streams[' .. (i - 1) .. ']', 'an instance of Stream',
+        streams[i]), 0)
     end
   end
 
@@ -1750,8 +1895,8 @@ local function pipeline(...)
       end
       if src.readableEnded then nextTick(endFn) else src:once('end', endFn) end
       finished(src, { readable = true, writable = false }, function(err)
-        if err ~= nil and err.code == 'ERR_STREAM_PREMATURE_CLOSE' and src._rended
-          and src.errored == nil and not src._errorEmitted then
+        if err ~= nil and err.code == 'ERR_STREAM_PREMATURE_CLOSE' and band(src._f or 0, F_RENDED) ~= 0
+          and src.errored == nil and band(src._f or 0, F_ERROR_EMITTED) == 0 then
           src:once('end', fin):once('error', fin)
         else
           fin(err)
@@ -1763,21 +1908,14 @@ local function pipeline(...)
   return streams[count]
 end
 
--- The private flags start false on the class tables, not on each object:
--- an object gets its own slot only for a flag that is ever set, and a
--- read of an unset flag stops one table up instead of walking the whole
--- class chain (which a nil field would do, and which the JIT cannot fold).
+-- The private fields that are not flags (those live in `_f`) start out
+-- on the class tables: an object gets its own slot only for a field that
+-- is ever set, and reading an unset one stops one table up instead of
+-- walking the whole class chain (which a nil field would do).
 local defaults = {
-  _rended = false, _reading = false, _rsync = false, _needReadable = false,
-  _emittedReadable = false, _readableListening = false, _resumeScheduled = false,
-  _readingMore = false, _decoder = false, _rbufs = false, _adwMulti = false,
-  _writing = false, _wsync = false, _wended = false, _finalCalled = false,
-  _prefinished = false, _bufferProcessing = false, _decodeStrings = false,
-  _defaultEncoding = false, _onFinished = false, _awCb = false, _awCount = 0,
-  _tpending = false, _constructing = false, _errored = false,
-  _errorEmitted = false, _closeEmitted = false, _noAutoDestroy = false,
-  _noEmitClose = false, readableDidRead = false, _rq = false, _wq = false,
-  _rqh = 1, _rqt = 0, _wqh = 1, _wqt = 0, _awq = false,
+  _f = 0, _decoder = false, _adw = false, _defaultEncoding = false, _onFinished = false,
+  _awCb = false, _awCount = 0, _awq = false, _tpending = false, readableDidRead = false,
+  _rq = false, _rqh = 1, _rqt = 0, _wq = false, _wqh = 1, _wqt = 0, _fromKind = false,
 }
 for _, cls in ipairs({ Stream, Readable, Writable, Duplex, Transform, PassThrough }) do
   for k, v in pairs(defaults) do cls[k] = v end
@@ -1800,6 +1938,20 @@ local function flatten(cls)
 end
 for _, cls in ipairs({ Stream, Readable, Writable, Duplex, Transform, PassThrough }) do
   flatten(cls)
+end
+
+-- LuaJIT compiles the call of a closure as a check of that very closure
+-- until three closures of its prototype exist; after that it checks the
+-- prototype only. A stream's callbacks are closures made per stream, so
+-- the traces compiled for the first streams of a program would fail their
+-- checks for every later one (the second pipeline of the benchmark ran 4
+-- times slower than the first). Making three of each here marks them
+-- polymorphic from the start.
+for _ = 1, 3 do
+  makeOnwrite(false)
+  makeOnTransform(false)
+  pipeListeners(false, false)
+  pipeOnDrain(false, false)
 end
 
 -- Exports -------------------------------------------------------------------

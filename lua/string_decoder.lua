@@ -16,6 +16,7 @@ local Buffer = require('buffer').Buffer
 
 local type, error, byte, find, sub, lower = type, error, string.byte, string.find, string.sub, string.lower
 local istype, ffistring = ffi.istype, ffi.string
+local instanceof = class.instanceof
 local BufT = ffi.typeof('lode_buffer')
 
 local names = {
@@ -85,13 +86,19 @@ end
 
 local StringDecoder = class.Object:extend('StringDecoder')
 
+local function checkThis(self)
+  if not instanceof(self, StringDecoder) then error(errors.ERR_INVALID_THIS('StringDecoder'), 0) end
+end
+
 function StringDecoder:initialize(encoding)
+  checkThis(self)
   self.encoding = normalize(encoding)
   self._pending = ''
 end
 
 -- write(buf): the text of every character complete so far.
 function StringDecoder:write(buf)
+  checkThis(self)
   local s = bytesOf(buf)
   local enc = self.encoding
   local pending = self._pending
@@ -114,6 +121,7 @@ end
 -- U+FFFD for an incomplete UTF-8 character, the padded base64 of the last
 -- bytes, a lone high surrogate in UTF-16.
 function StringDecoder:finish(buf)
+  checkThis(self)
   local r = ''
   if buf ~= nil then r = self:write(buf) end
   local pending = self._pending

@@ -969,3 +969,89 @@ t.test('Writable:pipe errors with ERR_STREAM_CANNOT_PIPE', function(done)
   end)
   w:pipe(Writable:new())
 end)
+
+t.test('constructors and hooks check self and their arguments', function()
+  t.raises(function() Readable.initialize({ 1, 2, 3 }) end, 'ERR_INVALID_THIS')
+  t.raises(function() Writable.initialize(Readable:new()) end, 'ERR_INVALID_THIS')
+  t.raises(function() Transform._write(Writable:new(), 'x', 'utf8', function() end) end, 'ERR_INVALID_THIS')
+  t.raises(function() stream.Stream._destroy(Readable:new(), nil, nil) end, 'ERR_INVALID_ARG_TYPE')
+  t.raises(function() Readable:new():pipe(true) end, 'ERR_INVALID_ARG_TYPE')
+  t.raises(function() Readable:new():pipe(Writable:new(), 'x') end, 'ERR_INVALID_ARG_TYPE')
+  t.raises(function() finished(Readable:new(), 5, function() end) end, 'ERR_INVALID_ARG_TYPE')
+end)
+
+t.test('pipe into any emitter with write and finish', function(done)
+  local EventEmitter = require('events')
+  local sink = EventEmitter:new()
+  local got = {}
+  function sink:write(c)
+    got[#got + 1] = c
+    return true
+  end
+  function sink:finish()
+    t.eq(table.concat(got), 'ab')
+    done()
+  end
+  Readable.from({ 'a', 'b' }, { objectMode = false }):pipe(sink)
+end)
+
+t.test('what _read, _final, _destroy and _construct raise errors the stream (as in node)', function(done)
+  local got = {}
+  local function watch(s, name)
+    s:on('error', function(e) got[#got + 1] = name .. ' error ' .. e.message end)
+    s:on('close', function() got[#got + 1] = name .. ' close' end)
+  end
+  local r = Readable:new({ read = function() error(E('rthrow')) end })
+  watch(r, 'r')
+  r:resume()
+  local w = Writable:new({ write = function(self, c, e, cb) cb() end, final = function() error(E('fthrow')) end })
+  watch(w, 'w')
+  w:finish()
+  local w2 = Writable:new({ destroy = function() error(E('dthrow')) end })
+  watch(w2, 'w2')
+  w2:destroy()
+  local w3 = Writable:new({ construct = function() error(E('cthrow')) end })
+  watch(w3, 'w3')
+  setTimeout(function()
+    t.same(got, { 'w error fthrow', 'w close', 'w2 error dthrow', 'w2 close', 'r error rthrow', 'r close',
+      'w3 error cthrow', 'w3 close' })
+    done()
+  end, 20)
+end)
+
+t.test('what _write raises goes up to the caller of write, as in node', function()
+  local w = Writable:new({ write = function() error(E('wthrow')) end })
+  t.raises(function() w:write('x') end, 'wthrow')
+end)
+
+t.test('finished: ended with nothing buffered, then destroyed, is not premature', function(done)
+  local r = Readable:new({ read = function() end })
+  r:push(nil)
+  local w = Writable:new({ write = function(self, c, e, cb) cb() end })
+  w:finish()
+  local n = 0
+  local function check(err)
+    t.eq(err, nil)
+    n = n + 1
+    if n == 2 then done() end
+  end
+  finished(r, check)
+  finished(w, check)
+  r:destroy()
+  w:destroy()
+end)
+
+t.test('pipe into process.stdout', function()
+  local code = "require('stream').Readable.from({ 'hello ', 'world' }, { objectMode = false })"
+    .. ':pipe(process.stdout)'
+  local r = t.spawn('-e ' .. t.quote(code))
+  t.eq(r.code, 0)
+  t.eq(r.out, 'hello world')
+end)
+
+t.test('a Duplex, a Transform and a PassThrough are Writables too', function()
+  t.ok(Duplex:new():instanceof(Writable))
+  t.ok(Transform:new():instanceof(Writable))
+  t.ok(PassThrough:new():instanceof(Readable))
+  t.ok(not Readable:new():instanceof(Writable))
+end)

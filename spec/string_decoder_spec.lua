@@ -90,3 +90,10 @@ t.test('finish with nothing pending and nothing given is empty', function()
     t.eq(StringDecoder:new(enc):finish(), '', enc)
   end
 end)
+
+t.test('methods check self', function()
+  local d = StringDecoder:new()
+  t.raises(function() d.write({}, 'x') end, 'ERR_INVALID_THIS')
+  t.raises(function() d.finish(nil) end, 'ERR_INVALID_THIS')
+  t.raises(function() StringDecoder.initialize({}) end, 'ERR_INVALID_THIS')
+end)
