@@ -39,6 +39,20 @@ console.log('util:    %s', util.inspect({ name = 'lode', list = { 1, 2, 3 } }))
 check(process.argv[1]:match('tour%.lua$'), 'process.argv[1] is the script')
 console.log('process: pid %d, platform %s, arch %s', process.pid, process.platform, process.arch)
 
+-- fs and os: a file changed in place, byte by byte, then read back.
+local fs, os = require('fs'), require('os')
+local tmp = fs.mkdtempSync(os.tmpdir() .. '/lode-tour-')
+fs.writeFileSync(tmp .. '/note.txt', 'hello world')
+local fd = fs.openSync(tmp .. '/note.txt', 'r+')
+fs.writeSync(fd, 'J', 0)
+fs.closeSync(fd)
+fs.readFile(tmp .. '/note.txt', 'utf8', function(err, text)
+  check(err == nil and text == 'Jello world', 'fs edits a file in place')
+  console.log('fs:      %s (%d bytes), on %s with %d cpus', text, fs.statSync(tmp .. '/note.txt').size,
+    os.hostname(), #os.cpus())
+  fs.rmSync(tmp, { recursive = true })
+end)
+
 -- The event loop: nextTick, then immediates, then timers, as in Node.
 local order = {}
 setTimeout(function() order[#order + 1] = 'timeout' end, 0)

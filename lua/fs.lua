@@ -24,7 +24,8 @@ local Buffer = require('buffer').Buffer
 local pathmod = require('path')
 local uv = binding('fs')
 
-local type, error, select, unpack, tostring, setmetatable = type, error, select, unpack, tostring, setmetatable
+local type, error, select, unpack, tostring, setmetatable, getmetatable =
+  type, error, select, unpack, tostring, setmetatable, getmetatable
 local find, sub, format = string.find, string.sub, string.format
 local band, bor = bit.band, bit.bor
 local floor = math.floor
@@ -111,7 +112,7 @@ local function flagsOf(f, def)
 end
 
 local function modeOf(m, def, name)
-  if m == nil then return def end
+  if m == nil and def ~= nil then return def end
   if type(m) == 'string' and find(m, '^[0-7]+$') then return tonumber(m, 8) end
   if type(m) ~= 'number' then raise(errors.ERR_INVALID_ARG_TYPE(name or 'mode', 'of type number', m)) end
   return errors.checkInteger(m, name or 'mode', 0, 4294967295)
@@ -170,7 +171,7 @@ local function defineAsync(name, syscall, nres, check, hasPath, hasDest)
   local done = nres == 0 and done0 or done1
   return function(...)
     local n = select('#', ...)
-    local cb = select(n, ...)
+    local cb = n > 0 and select(n, ...) or nil
     checkCb(cb)
     local n, a, b, c = count(check(...))
     local p, d = hasPath and a or nil, hasDest and b or nil
@@ -261,6 +262,7 @@ both('open', 'open', 'open', 1, argOpen, true)
 local statfn, statloop, statarr = uv.statfn()
 local fastStat = ffi.cast('int (*)(void *, const char *, int, int, double *)', statfn)
 local S = ffi.cast('double *', statarr)
+statloop = ffi.cast('void *', statloop)
 
 local Stats = {}
 Stats.__index = Stats
@@ -268,7 +270,10 @@ Stats.__name = 'Stats'
 fs.Stats = Stats
 
 local function kindIs(t)
-  return function(self) return band(self.mode, S_IFMT) == t end
+  return function(self)
+    if getmetatable(self) ~= Stats then raise(errors.ERR_INVALID_THIS('Stats')) end
+    return band(self.mode, S_IFMT) == t
+  end
 end
 Stats.isFile = kindIs(K.S_IFREG)
 Stats.isDirectory = kindIs(K.S_IFDIR)
@@ -316,7 +321,7 @@ local function statSyncOf(kind, syscall)
     if kind == 2 then fd = checkFd(p) p = nil else p = checkPath(p) end
     local st = fastStat(statloop, p, kind, fd, S)
     if st ~= 0 then
-      if opts and opts.throwIfNoEntry == false and st == -2 then return nil end
+      if type(opts) == 'table' and opts.throwIfNoEntry == false and st == -2 then return nil end
       raise(uvErr(st, syscall, p))
     end
     return makeStats(0)
@@ -394,7 +399,7 @@ end
 
 function fs.read(fd, ...)
   local n = select('#', ...)
-  local cb = select(n, ...)
+  local cb = n > 0 and select(n, ...) or nil
   checkFd(fd)
   local buffer, offset, length, position
   if n == 1 then
@@ -464,7 +469,7 @@ end
 
 function fs.write(fd, data, ...)
   local n = select('#', ...)
-  local cb = select(n, ...)
+  local cb = n > 0 and select(n, ...) or nil
   checkCb(cb)
   checkFd(fd)
   local a, b, c
@@ -760,7 +765,12 @@ local Dirent = {}
 Dirent.__index = Dirent
 Dirent.__name = 'Dirent'
 fs.Dirent = Dirent
-local function direntIs(t) return function(self) return self._type == t end end
+local function direntIs(t)
+  return function(self)
+    if getmetatable(self) ~= Dirent then raise(errors.ERR_INVALID_THIS('Dirent')) end
+    return self._type == t
+  end
+end
 Dirent.isFile = direntIs(K.UV_DIRENT_FILE)
 Dirent.isDirectory = direntIs(K.UV_DIRENT_DIR)
 Dirent.isSymbolicLink = direntIs(K.UV_DIRENT_LINK)
@@ -1048,7 +1058,14 @@ function FSWatcher:initialize()
   EventEmitter.initialize(self)
 end
 
+local function checkWatcher(self, cls)
+  if not (type(self) == 'table' and self.instanceof and self:instanceof(cls)) then
+    raise(errors.ERR_INVALID_THIS(cls.__name))
+  end
+end
+
 function FSWatcher:close()
+  checkWatcher(self, FSWatcher)
   if self._h == nil then return end
   local h = self._h
   self._h = nil
@@ -1057,11 +1074,13 @@ function FSWatcher:close()
 end
 
 function FSWatcher:ref()
+  checkWatcher(self, FSWatcher)
   if self._h then self._h:ref(true) end
   return self
 end
 
 function FSWatcher:unref()
+  checkWatcher(self, FSWatcher)
   if self._h then self._h:ref(false) end
   return self
 end
@@ -1095,10 +1114,20 @@ fs.StatWatcher = StatWatcher
 local statWatchers = {}
 
 function StatWatcher:initialize() EventEmitter.initialize(self) end
-StatWatcher.ref = FSWatcher.ref
-StatWatcher.unref = FSWatcher.unref
+function StatWatcher:ref()
+  checkWatcher(self, StatWatcher)
+  if self._h then self._h:ref(true) end
+  return self
+end
+
+function StatWatcher:unref()
+  checkWatcher(self, StatWatcher)
+  if self._h then self._h:ref(false) end
+  return self
+end
 
 function StatWatcher:stop()
+  checkWatcher(self, StatWatcher)
   if self._h == nil then return end
   self._h:close()
   self._h = nil
@@ -1142,7 +1171,7 @@ end
 -- fs only through these).
 local streams
 local function loadStreams()
-  streams = streams or require('internal/fs_streams')(fs)
+  streams = streams or require('internal/fs_streams')(fs, { flags = flagsOf, checkPath = checkPath, checkFd = checkFd })
   return streams
 end
 function fs.createReadStream(p, opts) return loadStreams().createReadStream(p, opts) end
@@ -1150,9 +1179,5 @@ function fs.createWriteStream(p, opts) return loadStreams().createWriteStream(p,
 setmetatable(fs, { __index = function(t, k)
   if k == 'ReadStream' or k == 'WriteStream' then return loadStreams()[k] end
 end })
-
-fs._flags = flagsOf
-fs._checkPath = checkPath
-fs._checkFd = checkFd
 
 return fs

@@ -13,9 +13,21 @@ local luaos = _G.os
 
 local M = {}
 
-for _, k in ipairs({ 'time', 'clock', 'date', 'getenv', 'remove', 'rename', 'tmpname',
-  'difftime', 'execute', 'setlocale', 'exit' }) do
+-- Those that take no argument, or never meet a bad one here, are Lua's
+-- own functions; those that check their arguments are wrapped so that a
+-- bad one raises an error table, as everything in lode does.
+for _, k in ipairs({ 'clock', 'remove', 'rename', 'tmpname', 'execute', 'exit' }) do
   M[k] = luaos[k]
+end
+for _, k in ipairs({ 'time', 'date', 'getenv', 'difftime', 'setlocale' }) do
+  local f = luaos[k]
+  M[k] = function(...)
+    local ok, a, b = pcall(f, ...)
+    if not ok then
+      error(errors.new('TypeError', 'ERR_INVALID_ARG_TYPE', (tostring(a):gsub("^bad argument #(%d+) to '%?'", "bad argument #%1 to 'os." .. k .. "'"))), 0)
+    end
+    return a, b
+  end
 end
 
 -- A failure of libuv, as Node's ERR_SYSTEM_ERROR.

@@ -28,8 +28,12 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* From this size on, readFile reads into an anonymous mapping. */
+#define BIG_FILE (1u << 20)
 
 #define DIR_MT "lode.fsdir"
 /* fs_poll and fs_event handles share one metatable: their methods only
@@ -86,32 +90,52 @@ static void put_stat(double *o, const uv_stat_t *s) {
   o[13] = ms(s->st_birthtim);
 }
 
-/* Checks. */
+/* Checks. Each raises an error table (lode__argerror), never a string. */
+
+static lua_Number num(lua_State *L, int idx) {
+  if (lua_type(L, idx) != LUA_TNUMBER)
+    lode__argerror(L, "ERR_INVALID_ARG_TYPE", "argument #%d must be of type number. Received type %s",
+                   idx, luaL_typename(L, idx));
+  return lua_tonumber(L, idx);
+}
+
+static const char *str(lua_State *L, int idx, size_t *len) {
+  if (lua_type(L, idx) != LUA_TSTRING)
+    lode__argerror(L, "ERR_INVALID_ARG_TYPE", "argument #%d must be of type string. Received type %s",
+                   idx, luaL_typename(L, idx));
+  return lua_tolstring(L, idx, len);
+}
+
+static void need(lua_State *L, int idx, int type) {
+  if (lua_type(L, idx) != type)
+    lode__argerror(L, "ERR_INVALID_ARG_TYPE", "argument #%d must be of type %s. Received type %s",
+                   idx, lua_typename(L, type), luaL_typename(L, idx));
+}
 
 static const char *check_path(lua_State *L, int idx) {
   size_t len;
-  const char *p = luaL_checklstring(L, idx, &len);
+  const char *p = str(L, idx, &len);
   if (strlen(p) != len)
     lode__argerror(L, "ERR_INVALID_ARG_VALUE", "path must not contain null bytes");
   return p;
 }
 
 static uv_file check_fd(lua_State *L, int idx) {
-  lua_Number n = luaL_checknumber(L, idx);
+  lua_Number n = num(L, idx);
   if (n < 0 || n > 2147483647 || n != (lua_Number)(int)n)
     lode__argerror(L, "ERR_OUT_OF_RANGE", "fd out of range");
   return (uv_file)n;
 }
 
 static int check_int(lua_State *L, int idx) {
-  lua_Number n = luaL_checknumber(L, idx);
+  lua_Number n = num(L, idx);
   if (n < -2147483648.0 || n > 4294967295.0 || n != (lua_Number)(int64_t)n)
     lode__argerror(L, "ERR_OUT_OF_RANGE", "integer out of range");
   return (int)(int64_t)n;
 }
 
 static int64_t check_off(lua_State *L, int idx) {
-  lua_Number n = luaL_optnumber(L, idx, -1);
+  lua_Number n = lua_isnoneornil(L, idx) ? -1 : num(L, idx);
   if (n < -1 || n > 9007199254740991.0 || n != (lua_Number)(int64_t)n)
     lode__argerror(L, "ERR_OUT_OF_RANGE", "position out of range");
   return (int64_t)n;
@@ -122,7 +146,7 @@ static int64_t check_off(lua_State *L, int idx) {
 static char *check_span(lua_State *L, int idx, int oi, int li, size_t *len) {
   size_t size;
   const char *p = lode_checkbytes(L, idx, &size);
-  lua_Number off = luaL_checknumber(L, oi), n = luaL_checknumber(L, li);
+  lua_Number off = num(L, oi), n = num(L, li);
   if (off < 0 || n < 0 || off != (lua_Number)(size_t)off || n != (lua_Number)(size_t)n ||
       off + n > (lua_Number)size)
     lode__argerror(L, "ERR_OUT_OF_RANGE", "offset or length out of range");
@@ -314,7 +338,7 @@ static int l_read(lua_State *L) {
   char *p;
   int64_t pos;
   uv_buf_t b;
-  luaL_checktype(L, 2, LODE__TCDATA); /* only a Buffer may be written to */
+  need(L, 2, LODE__TCDATA); /* only a Buffer may be written to */
   p = check_span(L, 2, 3, 4, &len);
   pos = check_off(L, 5);
   b = uv_buf_init(p, (unsigned)(len > 0x7ffff000 ? 0x7ffff000 : len));
@@ -347,7 +371,7 @@ static int l_write(lua_State *L) {
  * file streams' read: one copy, from a malloc'ed block into the string). */
 static int l_readstr(lua_State *L) {
   uv_file fd = check_fd(L, 1);
-  lua_Number n = luaL_checknumber(L, 2);
+  lua_Number n = num(L, 2);
   int64_t pos = check_off(L, 3);
   size_t len;
   char *p;
@@ -384,12 +408,13 @@ static int vector(lua_State *L, int writing) {
   int64_t pos;
   uv_buf_t small[16], *bufs = small;
   call c_;
-  luaL_checktype(L, 2, LUA_TTABLE);
+  need(L, 2, LUA_TTABLE);
   pos = check_off(L, 3);
   n = (int)lua_objlen(L, 2);
   for (i = 1; i <= n; i++) {
     lua_rawgeti(L, 2, i);
-    if (!writing) luaL_checktype(L, -1, LODE__TCDATA);
+    if (!writing && lua_type(L, -1) != LODE__TCDATA)
+      lode__argerror(L, "ERR_INVALID_ARG_TYPE", "readv takes Buffers only");
     { size_t len_; (void)lode_checkbytes(L, -1, &len_); }
     lua_pop(L, 1);
   }
@@ -536,19 +561,19 @@ static int l_lchown(lua_State *L) {
 /* Times are in seconds, as libuv takes them. */
 static int l_utime(lua_State *L) {
   const char *p = check_path(L, 1);
-  double a = luaL_checknumber(L, 2), m = luaL_checknumber(L, 3);
+  double a = num(L, 2), m = num(L, 3);
   RUN(4, uv_fs_utime(loop, req, p, a, m, cb));
 }
 
 static int l_lutime(lua_State *L) {
   const char *p = check_path(L, 1);
-  double a = luaL_checknumber(L, 2), m = luaL_checknumber(L, 3);
+  double a = num(L, 2), m = num(L, 3);
   RUN(4, uv_fs_lutime(loop, req, p, a, m, cb));
 }
 
 static int l_futime(lua_State *L) {
   uv_file fd = check_fd(L, 1);
-  double a = luaL_checknumber(L, 2), m = luaL_checknumber(L, 3);
+  double a = num(L, 2), m = num(L, 3);
   RUN(4, uv_fs_futime(loop, req, fd, a, m, cb));
 }
 
@@ -567,8 +592,20 @@ static int l_opendir(lua_State *L) {
   RUN(2, uv_fs_opendir(loop, req, p, cb));
 }
 
+static ldir *to_dir(lua_State *L) {
+  ldir *d = (ldir *)lua_touserdata(L, 1);
+  int ok = 0;
+  if (d && lua_getmetatable(L, 1)) {
+    luaL_getmetatable(L, DIR_MT);
+    ok = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+  }
+  if (!ok) lode__argerror(L, "ERR_INVALID_ARG_TYPE", "The \"dir\" argument must be a Dir handle");
+  return d;
+}
+
 static ldir *check_dir(lua_State *L) {
-  ldir *d = (ldir *)luaL_checkudata(L, 1, DIR_MT);
+  ldir *d = to_dir(L);
   if (!d->dir) lode__argerror(L, "ERR_DIR_CLOSED", "Directory handle was closed");
   return d;
 }
@@ -600,7 +637,7 @@ static int l_dir_close(lua_State *L) {
 }
 
 static int l_dir_gc(lua_State *L) {
-  ldir *d = (ldir *)luaL_checkudata(L, 1, DIR_MT);
+  ldir *d = to_dir(L);
   if (d->dir) {
     uv_fs_t req;
     int st = uv_fs_closedir(NULL, &req, d->dir, NULL);
@@ -641,6 +678,7 @@ typedef struct {
   int fd, flags;
   char *data;
   size_t len;
+  size_t mapped; /* data is an anonymous mapping of this size, or 0 */
   int err;    /* a libuv status; 0 when all went well */
   int syscall;
 } readjob;
@@ -666,12 +704,52 @@ static void read_all(readjob *j, int fd) {
     return;
   }
   cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
+  if (cap >= BIG_FILE) {
+    /* A big file goes into a mapping faulted in by the kernel in one go,
+     * which costs a fraction of faulting each page on first write. */
+    void *m = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (m != MAP_FAILED) {
+      size_t n = 0;
+      for (;;) {
+        ssize_t r = read(fd, (char *)m + n, cap - n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+          munmap(m, cap);
+          j->err = uv_translate_sys_error(errno);
+          j->syscall = SYS_READ;
+          return;
+        }
+        if (r == 0) break;
+        n += (size_t)r;
+        if (n == cap) break;
+      }
+      if (n < cap) {
+        j->data = (char *)m;
+        j->len = n;
+        j->mapped = cap;
+        return;
+      }
+      /* The file grew past its size: go on in a malloc'ed block. */
+      buf = (char *)malloc(cap * 2);
+      if (buf) memcpy(buf, m, n);
+      munmap(m, cap);
+      if (!buf) {
+        j->err = UV_ENOMEM;
+        j->syscall = SYS_READ;
+        return;
+      }
+      len = n;
+      cap *= 2;
+      goto rest;
+    }
+  }
   buf = (char *)malloc(cap);
   if (!buf) {
     j->err = UV_ENOMEM;
     j->syscall = SYS_READ;
     return;
   }
+rest:
   for (;;) {
     ssize_t n;
     if (len == cap) {
@@ -700,6 +778,12 @@ static void read_all(readjob *j, int fd) {
   j->len = len;
 }
 
+static void readjob_free(readjob *j) {
+  if (j->mapped) munmap(j->data, j->mapped);
+  else free(j->data);
+  j->data = NULL;
+}
+
 static void readjob_run(readjob *j) {
   int fd = j->fd;
   if (j->path) {
@@ -713,8 +797,7 @@ static void readjob_run(readjob *j) {
   }
   read_all(j, fd);
   if (j->path && close(fd) != 0 && !j->err) {
-    free(j->data);
-    j->data = NULL;
+    readjob_free(j);
     j->err = uv_translate_sys_error(errno);
     j->syscall = SYS_CLOSE;
   }
@@ -755,12 +838,12 @@ static void readjob_done(uv_work_t *w, int status) {
       lua_remove(L, -3);
       n = 2;
     }
-    free(j->data);
+    readjob_free(j);
     free(j->path);
     lode__req_call(r, n);
     return;
   }
-  free(j->data);
+  readjob_free(j);
   free(j->path);
   lode__req_free(r);
 }
@@ -781,7 +864,7 @@ static int l_readfile(lua_State *L) {
     sj.flags = flags;
     readjob_run(&sj);
     st = readjob_push(L, &sj);
-    free(sj.data);
+    readjob_free(&sj);
     return st;
   }
   r = lode__req_new(L, 3, "fs", sizeof(readjob));
@@ -827,7 +910,7 @@ static int l_poll(lua_State *L) {
   int interval = check_int(L, 2);
   lode__handle *h;
   int st;
-  luaL_checktype(L, 3, LUA_TFUNCTION);
+  need(L, 3, LUA_TFUNCTION);
   h = lode__handle_new(L, WATCH_MT, "fswatcher", sizeof(lpoll));
   LODE__UV(h, lpoll)->stats = stats_of(L);
   if ((st = uv_fs_poll_init(h->rt->loop, LODE__UV(h, uv_fs_poll_t))) != 0) {
@@ -864,7 +947,7 @@ static int l_event(lua_State *L) {
   int flags = lua_toboolean(L, 2) ? UV_FS_EVENT_RECURSIVE : 0;
   lode__handle *h;
   int st;
-  luaL_checktype(L, 3, LUA_TFUNCTION);
+  need(L, 3, LUA_TFUNCTION);
   h = lode__handle_new(L, WATCH_MT, "fswatcher", sizeof(uv_fs_event_t));
   if ((st = uv_fs_event_init(h->rt->loop, LODE__UV(h, uv_fs_event_t))) != 0) {
     lode__handle_abort(L, h);
@@ -899,7 +982,7 @@ static int l_w_ref(lua_State *L) {
 /* kind(p): 'file', 'directory', 'other', or nil and a status (used by
  * lua/module.lua to find files). */
 static int l_kind(lua_State *L) {
-  const char *p = luaL_checkstring(L, 1);
+  const char *p = str(L, 1, NULL);
   uv_fs_t req;
   int r = uv_fs_stat(NULL, &req, p, NULL);
   if (r == 0) {

@@ -64,10 +64,15 @@ t.test('getPriority and setPriority', function()
 end)
 
 t.test('carries Lua os functions; the global os stays Lua', function()
-  for _, k in ipairs({ 'time', 'clock', 'date', 'getenv', 'remove', 'rename', 'tmpname',
-    'difftime', 'execute', 'setlocale', 'exit' }) do
+  for _, k in ipairs({ 'clock', 'remove', 'rename', 'tmpname', 'execute', 'exit' }) do
     t.eq(os[k], _G.os[k], k)
   end
+  t.eq(os.date('%Y', 0), _G.os.date('%Y', 0))
+  t.eq(os.time({ year = 2020, month = 1, day = 1 }), _G.os.time({ year = 2020, month = 1, day = 1 }))
+  t.eq(os.getenv('HOME'), _G.os.getenv('HOME'))
+  t.eq(os.difftime(5, 2), 3)
+  t.eq(os.setlocale(), _G.os.setlocale())
+  t.raises(function() os.getenv(nil) end, 'ERR_INVALID_ARG_TYPE')
   t.eq(_G.os.platform, nil)
   t.ok(os.time() > 0)
 end)

@@ -7,15 +7,24 @@ local require, binding = ...
 local errors = require('internal/errors')
 local ticks = require('internal/ticks')
 local stream = require('stream')
+local instanceof = require('internal/class').instanceof
 local uv = binding('fs')
 
 local type, error, min = type, error, math.min
 local nextTick = ticks.nextTick
 local uvErr = errors.uv
 
-return function(fs)
+return function(fs, h)
   local M = {}
   local Readable, Writable = stream.Readable, stream.Writable
+  local ReadStream = Readable:extend('ReadStream')
+  local WriteStream = Writable:extend('WriteStream')
+  M.ReadStream, M.WriteStream = ReadStream, WriteStream
+
+  -- Methods refuse any other object, before they touch it.
+  local function checkThis(self, cls)
+    if not instanceof(self, cls) then error(errors.ERR_INVALID_THIS(cls.__name), 0) end
+  end
 
   local function optsOf(o)
     if o == nil then return {} end
@@ -32,13 +41,13 @@ return function(fs)
   -- The shared part of both constructors: path or fd, flags, mode.
   local function setup(self, p, o, defFlags)
     if o.fd ~= nil then
-      self.fd = fs._checkFd(o.fd)
-      self.path = p ~= nil and fs._checkPath(p) or nil
+      self.fd = h.checkFd(o.fd)
+      self.path = p ~= nil and h.checkPath(p) or nil
     else
-      self.path = fs._checkPath(p)
+      self.path = h.checkPath(p)
     end
     self.flags = o.flags or defFlags
-    self._flags = fs._flags(self.flags, 0)
+    self._flags = h.flags(self.flags, 0)
     self.mode = o.mode or 438
     self._autoClose = o.autoClose ~= false
     self.pending = self.fd == nil
@@ -96,10 +105,8 @@ return function(fs)
 
   -- ReadStream ------------------------------------------------------------------
 
-  local ReadStream = Readable:extend('ReadStream')
-  M.ReadStream = ReadStream
-
   function ReadStream:initialize(p, opts)
+    checkThis(self, ReadStream)
     local o = optsOf(opts)
     local ro = { highWaterMark = o.highWaterMark or 65536, encoding = o.encoding,
       emitClose = o.emitClose, autoDestroy = o.autoDestroy, signal = o.signal }
@@ -114,9 +121,13 @@ return function(fs)
     Readable.initialize(self, ro)
   end
 
-  function ReadStream:_construct(cb) open(self, cb) end
+  function ReadStream:_construct(cb)
+    checkThis(self, ReadStream)
+    open(self, cb)
+  end
 
   function ReadStream:_read(n)
+    checkThis(self, ReadStream)
     local want = n
     local last = self['end']
     if last ~= nil then
@@ -149,19 +160,21 @@ return function(fs)
     end
   end
 
-  function ReadStream:_destroy(err, cb) destroyWhenIdle(self, err, cb) end
+  function ReadStream:_destroy(err, cb)
+    checkThis(self, ReadStream)
+    destroyWhenIdle(self, err, cb)
+  end
 
   function ReadStream:close(cb)
+    checkThis(self, ReadStream)
     if type(cb) == 'function' then stream.finished(self, cb) end
     self:destroy()
   end
 
   -- WriteStream -----------------------------------------------------------------
 
-  local WriteStream = Writable:extend('WriteStream')
-  M.WriteStream = WriteStream
-
   function WriteStream:initialize(p, opts)
+    checkThis(self, WriteStream)
     local o = optsOf(opts)
     setup(self, p, o, 'w')
     self.start = checkPos(o.start, 'start')
@@ -171,7 +184,10 @@ return function(fs)
       defaultEncoding = o.encoding, emitClose = o.emitClose, autoDestroy = o.autoDestroy })
   end
 
-  function WriteStream:_construct(cb) open(self, cb) end
+  function WriteStream:_construct(cb)
+    checkThis(self, WriteStream)
+    open(self, cb)
+  end
 
   -- Writes list (strings or Buffers) in full, going on after short writes.
   local function writeList(self, list, total, cb)
@@ -213,11 +229,13 @@ return function(fs)
   end
 
   function WriteStream:_write(chunk, enc, cb)
+    checkThis(self, WriteStream)
     chunk = bytes(chunk, enc)
     writeList(self, { chunk }, #chunk, cb)
   end
 
   function WriteStream:_writev(chunks, cb)
+    checkThis(self, WriteStream)
     local list, total = {}, 0
     for i = 1, #chunks do
       local c = bytes(chunks[i].chunk, chunks[i].encoding)
@@ -227,9 +245,13 @@ return function(fs)
     writeList(self, list, total, cb)
   end
 
-  function WriteStream:_destroy(err, cb) destroyWhenIdle(self, err, cb) end
+  function WriteStream:_destroy(err, cb)
+    checkThis(self, WriteStream)
+    destroyWhenIdle(self, err, cb)
+  end
 
   function WriteStream:close(cb)
+    checkThis(self, WriteStream)
     if cb ~= nil then
       if self.closed then
         nextTick(cb)
