@@ -157,7 +157,7 @@ int lode__stopped(lode_runtime *rt);
 void lode__exit(lode_runtime *rt, int code);
 
 /* Writes process output (fd 1 or 2): to the descriptor when the runtime
- * owns stdio, else nowhere (issue: the host's on_output). Returns 0 or a
+ * owns stdio, else to the host's on_output, or nowhere. Returns 0 or a
  * negative libuv status. */
 int lode__output(lode_runtime *rt, int fd, const char *data, size_t len);
 
