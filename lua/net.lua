@@ -31,7 +31,7 @@ local emit = EventEmitter.emit
 local EOF = codes.EOF
 local HWM = 16384
 
--- Flags of Socket._f.
+-- Flags of Socket._sf.
 local CONNECTING = 1
 local CONNECTED = 2     -- the handle is connected (or was accepted)
 local FLOWING = 4       -- 'data' listeners take the bytes as they come
@@ -53,9 +53,9 @@ local WRITABLE_OFF = 131072
 local ERRORED = 262144  -- destroyed with an error: 'close' says so
 local CLOSED = 524288   -- 'close' was emitted
 
-local function has(s, f) return band(s._f, f) ~= 0 end
-local function set(s, f) s._f = bor(s._f, f) end
-local function clear(s, f) s._f = band(s._f, bnot(f)) end
+local function has(s, f) return band(s._sf, f) ~= 0 end
+local function set(s, f) s._sf = bor(s._sf, f) end
+local function clear(s, f) s._sf = band(s._sf, bnot(f)) end
 
 -- isIP ------------------------------------------------------------------------
 
@@ -137,7 +137,7 @@ local getters = {}
 local hiddenSocket -- see Self checks
 
 -- The server of each accepted socket. Kept here and not on the socket: an
--- idle socket then has four fields (_f, _handle, _events, _eventsOrder),
+-- idle socket then has four fields (_sf, _handle, _events, _eventsOrder),
 -- which fit a hash part of four slots instead of eight.
 local serverOf = setmetatable({}, { __mode = 'k' })
 function getters.server(s) return serverOf[s] end
@@ -176,7 +176,7 @@ function Socket:initialize(options)
   else
     f = NO_DELAY
   end
-  self._f = f
+  self._sf = f
   if options ~= nil then
     if options.handle then
       attach(self, options.handle)
@@ -217,7 +217,7 @@ local function destroy(self, err)
     nextTick(function() set(self, CLOSED); emit(self, 'close', hadError) end)
   end
   -- Callbacks of writes still in flight hear of the end.
-  local q = rawget(self, '_wq')
+  local q = rawget(self, '_sw')
   if q then
     local e = errors.ERR_STREAM_DESTROYED('write')
     for i = q.head, q.tail do
@@ -313,14 +313,14 @@ function Socket:_onread(data, errno)
   if data then
     self._br = (rawget(self, '_br') or 0) + #data
     if rawget(self, '_timer') then touch(self) end
-    if band(self._f, FLOWING) ~= 0 then
+    if band(self._sf, FLOWING) ~= 0 then
       local enc = rawget(self, '_enc')
-      if enc ~= nil or band(self._f, BUFFERS) ~= 0 then data = decode(self, data) end
+      if enc ~= nil or band(self._sf, BUFFERS) ~= 0 then data = decode(self, data) end
       return emit(self, 'data', data)
     end
     -- Not flowing: kept until resume(), reading stops past the mark.
-    local q = rawget(self, '_rq')
-    if not q then q = { n = 0, size = 0 }; self._rq = q end
+    local q = rawget(self, '_pq')
+    if not q then q = { n = 0, size = 0 }; self._pq = q end
     q.n = q.n + 1
     q[q.n] = data
     q.size = q.size + #data
@@ -336,29 +336,29 @@ function Socket:_onread(data, errno)
     self._handle:readStop()
     -- As in Node, 'end' comes at once when nothing read waits, flowing or
     -- not; else once what waits is taken (resume, or read()).
-    if not rawget(self, '_rq') then emitEnd(self) end
+    if not rawget(self, '_pq') then emitEnd(self) end
     return
   end
   destroy(self, errors.errnoException(errno, 'read'))
 end
 
 local function startReading(self)
-  if band(self._f, READING + READ_ENDED + DESTROYED + READABLE_OFF) ~= 0 or not has(self, CONNECTED) then return end
+  if band(self._sf, READING + READ_ENDED + DESTROYED + READABLE_OFF) ~= 0 or not has(self, CONNECTED) then return end
   set(self, READING)
   self._handle:readStart()
 end
 
 -- Hands the data read while paused to 'data' listeners, then reads on.
 local function flush(self)
-  local q = rawget(self, '_rq')
+  local q = rawget(self, '_pq')
   if q then
-    self._rq = nil
+    self._pq = nil
     for i = 1, q.n do
       if not has(self, FLOWING) or has(self, DESTROYED) then
         -- Paused again by a listener: keep the rest.
         local rest = { n = 0, size = 0 }
         for j = i, q.n do rest.n = rest.n + 1; rest[rest.n] = q[j]; rest.size = rest.size + #q[j] end
-        self._rq = rest
+        self._pq = rest
         return
       end
       emit(self, 'data', decode(self, q[i]))
@@ -371,7 +371,7 @@ function Socket:resume()
   clear(self, PAUSED)
   if not has(self, FLOWING) then
     set(self, FLOWING)
-    if rawget(self, '_rq') or has(self, READ_ENDED) then nextTick(flush, self) else startReading(self) end
+    if rawget(self, '_pq') or has(self, READ_ENDED) then nextTick(flush, self) else startReading(self) end
   end
   return self
 end
@@ -447,12 +447,12 @@ end
 
 -- read(): what was read while paused, as one chunk, or nil.
 function Socket:read()
-  local q = rawget(self, '_rq')
+  local q = rawget(self, '_pq')
   if not q then
     if has(self, READ_ENDED) then nextTick(emitEnd, self) end
     return nil
   end
-  self._rq = nil
+  self._pq = nil
   local parts = {}
   for i = 1, q.n do parts[i] = q[i] end
   if not has(self, READ_ENDED) then startReading(self) end
@@ -465,8 +465,8 @@ function Socket:unshift(chunk)
   if type(chunk) ~= 'string' then
     error(errors.ERR_INVALID_ARG_TYPE('chunk', 'of type string or an instance of Buffer', chunk), 0)
   end
-  local q = rawget(self, '_rq')
-  if not q then q = { n = 0, size = 0 }; self._rq = q end
+  local q = rawget(self, '_pq')
+  if not q then q = { n = 0, size = 0 }; self._pq = q end
   for i = q.n, 1, -1 do q[i + 1] = q[i] end
   q[1] = chunk
   q.n = q.n + 1
@@ -488,8 +488,8 @@ end
 -- Writing ----------------------------------------------------------------------
 
 local function pushCb(self, cb)
-  local q = rawget(self, '_wq')
-  if not q then q = { head = 1, tail = 0 }; self._wq = q end
+  local q = rawget(self, '_sw')
+  if not q then q = { head = 1, tail = 0 }; self._sw = q end
   q.tail = q.tail + 1
   q[q.tail] = cb or false
 end
@@ -515,7 +515,7 @@ end
 
 function Socket:_onwrite(status, n)
   self._pending = self._pending - n
-  local q = self._wq
+  local q = self._sw
   local cb = q[q.head]
   q[q.head] = nil
   q.head = q.head + 1
@@ -578,7 +578,7 @@ function Socket:write(data, enc, cb)
   if data == nil then error(errors.new('TypeError', 'ERR_STREAM_NULL_VALUES', 'May not write null values to stream'), 0) end
   data = checkChunk(data, enc)
   if cb ~= nil and type(cb) ~= 'function' then errors.checkFunction(cb, 'cb') end
-  local f = self._f
+  local f = self._sf
   if band(f, DESTROYED) ~= 0 then return writeError(self, errors.ERR_STREAM_DESTROYED('write'), cb) end
   if band(f, ENDED) ~= 0 then return writeError(self, errors.ERR_STREAM_WRITE_AFTER_END(), cb) end
   if rawget(self, '_timer') then touch(self) end
@@ -853,7 +853,7 @@ function getters.writableLength(s)
   return (rawget(s, '_pending') or 0) + (w and w.size or 0)
 end
 function getters.readableLength(s)
-  local q = rawget(s, '_rq')
+  local q = rawget(s, '_pq')
   return q and q.size or 0
 end
 function getters.connecting(s) return has(s, CONNECTING) end
@@ -1089,7 +1089,7 @@ local function invalidThis(name)
 end
 
 local instanceof = require('internal/class').instanceof
-local function isSocket(v) return instanceof(v, Socket) and type(rawget(v, '_f')) == 'number' end
+local function isSocket(v) return instanceof(v, Socket) and type(rawget(v, '_sf')) == 'number' end
 local function isServer(v) return instanceof(v, Server) and type(rawget(v, '_connections')) == 'number' end
 
 -- The callbacks C calls on a handle's owner (_onread, _onwrite,
@@ -1116,7 +1116,7 @@ local function guard(cls, name, is)
 end
 local rawWrite = Socket.write
 function Socket.write(self, data, enc, cb)
-  if type(self) ~= 'table' or type(rawget(self, '_f')) ~= 'number' then error(invalidThis('Socket'), 0) end
+  if type(self) ~= 'table' or type(rawget(self, '_sf')) ~= 'number' then error(invalidThis('Socket'), 0) end
   return rawWrite(self, data, enc, cb)
 end
 guard(Socket, 'Socket', isSocket)

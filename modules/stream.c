@@ -222,14 +222,7 @@ out:
 }
 
 static void on_shutdown(uv_shutdown_t *s, int status) {
-  lode__req *r = lode__req_of(s);
-  lua_State *L = lode__req_push_cb(r);
-  if (!L) {
-    lode__req_free(r);
-    return;
-  }
-  lua_pushinteger(L, status);
-  lode__req_call(r, 1);
+  lode__req_status(lode__req_of(s), status);
 }
 
 /* shutdown([cb]): ends the writing side once queued writes are out;

@@ -46,14 +46,7 @@ static int l_bind(lua_State *L) {
 }
 
 static void on_connect(uv_connect_t *c, int status) {
-  lode__req *r = lode__req_of(c);
-  lua_State *L = lode__req_push_cb(r);
-  if (!L) {
-    lode__req_free(r);
-    return;
-  }
-  lua_pushinteger(L, status);
-  lode__req_call(r, 1);
+  lode__req_status(lode__req_of(c), status);
 }
 
 /* connect(host, port, cb): cb(status) once connected or failed. */

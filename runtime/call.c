@@ -17,6 +17,18 @@
  * unhandled error is printed. A table error without a stack gets one. */
 int lode__traceback(lua_State *L) {
   const char *msg = NULL;
+  /* A table that already carries a stack (Node prints err.stack) is
+   * reported with it: an error raised in a coroutine of lua/coro.lua and
+   * rethrown from a tick names the coroutine's frames, not the tick's. */
+  if (lua_type(L, 1) == LUA_TTABLE) {
+    lua_getfield(L, 1, "stack");
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      lua_setfield(L, LUA_REGISTRYINDEX, "lode.traceback");
+      lua_settop(L, 1);
+      return 1;
+    }
+    lua_pop(L, 1);
+  }
   if (lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TNUMBER) {
     /* On a copy: lua_tostring would turn a number error into a string. */
     lua_pushvalue(L, 1);

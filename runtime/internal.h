@@ -157,7 +157,7 @@ int lode__stopped(lode_runtime *rt);
 void lode__exit(lode_runtime *rt, int code);
 
 /* Writes process output (fd 1 or 2): to the descriptor when the runtime
- * owns stdio, else nowhere (issue: the host's on_output). Returns 0 or a
+ * owns stdio, else to the host's on_output, or nowhere. Returns 0 or a
  * negative libuv status. */
 int lode__output(lode_runtime *rt, int fd, const char *data, size_t len);
 
@@ -264,6 +264,9 @@ void lode__req_call(lode__req *r, int nargs);
 /* Drops every reference r holds, unlinks and frees it. Also undoes
  * lode__req_new when the libuv call failed at once. */
 void lode__req_free(lode__req *r);
+/* The whole callback of a request whose result is a status (connect,
+ * shutdown): calls back cb(status), or frees r when no callback may run. */
+void lode__req_status(lode__req *r, int status);
 /* Asks libuv to cancel every request in flight that it can cancel. */
 void lode__req_cancel_all(lode_runtime *rt);
 

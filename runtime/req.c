@@ -89,6 +89,16 @@ void lode__req_call(lode__req *r, int nargs) {
   lode__call(rt, nargs);
 }
 
+void lode__req_status(lode__req *r, int status) {
+  lua_State *L = lode__req_push_cb(r);
+  if (!L) {
+    lode__req_free(r);
+    return;
+  }
+  lua_pushinteger(L, status);
+  lode__req_call(r, 1);
+}
+
 void lode__req_cancel_all(lode_runtime *rt) {
   lode__req *r;
   for (r = rt->reqs; r; r = r->next) {
