@@ -4,6 +4,8 @@
 #include "lode.h"
 
 #include <luajit.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,18 @@ static void exit_now(lode_runtime *rt, int code) {
   fflush(stdout);
   fflush(stderr);
   exit(code);
+}
+
+/* A closed fd 0, 1 or 2 becomes /dev/null, as Node does at start: else
+ * the first descriptor libuv opens (its epoll or a signal pipe) would take
+ * that number, output would go into it, and libuv asserts when it closes
+ * a descriptor it believes is stdio. */
+static void ensure_stdio(void) {
+  int fd;
+  for (fd = 0; fd <= 2; fd++) {
+    if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd) abort();
+  }
 }
 
 /* Reads all of standard input; NULL when memory runs out. */
@@ -61,6 +75,7 @@ int main(int argc, char **argv) {
   lode_options o;
   lode_runtime *rt;
 
+  ensure_stdio();
   argv = uv_setup_args(argc, argv);
   for (i = 1; i < argc; i++) {
     const char *a = argv[i];
