@@ -204,3 +204,21 @@ t.test('tty streams refuse a descriptor that is not a terminal (ERR_TTY_INIT_FAI
   t.eq(r.code, 0, r.err)
   t.eq(r.out, 'false\tERR_TTY_INIT_FAILED\nfalse\tERR_TTY_INIT_FAILED\n')
 end)
+
+t.test('a closed stdout or stdin is /dev/null: writes go nowhere, stdin ends at once', function()
+  local r = sh([["$LODE" -e 'print(1) process.stdout:write("x") console.log("y") io.stderr:write("ok ", tostring(process.stdout.writable), "\n")' >&-; echo "rc=$?"]])
+  t.eq(r.out, 'rc=0\n')
+  t.eq(r.err, 'ok true\n')
+  r = sh([["$LODE" "$DIR/stdin_read.lua" <&-]])
+  t.eq(r.code, 0, r.err)
+  t.eq(r.err, 'isTTY=false fd=0 end close\n')
+end)
+
+t.test('process.stdin never read holds no handle; read to its end, none is left', function()
+  local r = sh([[echo hi | "$LODE" -e '
+    local s = process.stdin
+    print(#process._getActiveHandles())
+    s:on("data", function() print(table.concat(process._getActiveHandles(), ",")) end)
+    s:on("close", function() print(#process._getActiveHandles()) end)']])
+  t.eq(r.out, '0\npipe\n0\n', r.err)
+end)
