@@ -36,10 +36,6 @@ local function checkThis(self, cls, field)
   end
 end
 
--- kind(fd): what uv_guess_handle says fd is ('tty', 'pipe', 'file',
--- 'tcp', 'udp', 'unknown').
-M.kind = ttyb.guess
-
 -- SyncWriteStream ------------------------------------------------------------
 
 -- A Writable on a descriptor, each write done whole before write()
