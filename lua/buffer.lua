@@ -35,18 +35,21 @@ local cast, istype, fficopy, ffifill, ffigc =
 local registry = debug.getregistry()
 if registry['lode.buffer'] then return registry['lode.buffer'] end
 
--- `lode_buffer` is the only ctype scripts see. Its first two fields are the
--- header C reads; the Lua names carry a leading underscore so that
--- `buf.length` (a Lua number) goes through `__index` rather than returning
--- the raw size_t, and so that scripts do not mistake them for API.
+-- `lode_buffer` is the only ctype scripts see. Its fields are constant
+-- integers, not pointers: a script can neither change a Buffer's length nor
+-- follow its data or block pointer to read and write other memory (which a
+-- sandbox must forbid); this module turns them back into pointers. The
+-- leading underscore keeps `buf.length` going through `__index`, and tells
+-- scripts that these are not API. The first two fields are the header C
+-- reads.
 -- The libc functions are declared under private names (asm labels), so that
 -- another module declaring `malloc` cannot clash with this one.
 ffi.cdef [[
 typedef struct lode_buffer_block { double refs; double size; } lode_buffer_block;
 typedef struct lode_buffer {
-  uint8_t *_data;
-  size_t _len;
-  lode_buffer_block *_block;
+  const uintptr_t _data;
+  const size_t _len;
+  const uintptr_t _block;
 } lode_buffer;
 void *lode__buf_malloc(size_t n) __asm__("malloc");
 void *lode__buf_calloc(size_t n, size_t m) __asm__("calloc");
@@ -61,6 +64,7 @@ local malloc, calloc, free = C.lode__buf_malloc, C.lode__buf_calloc, C.lode__buf
 local memmove, memcmp, memchr = C.lode__buf_memmove, C.lode__buf_memcmp, C.lode__buf_memchr
 
 local BufT = ffi.typeof('lode_buffer')
+local uintptr = ffi.typeof('uintptr_t')
 local blockp = ffi.typeof('lode_buffer_block *')
 local u8p = ffi.typeof('uint8_t *')
 local cu8p = ffi.typeof('const uint8_t *')
@@ -145,7 +149,7 @@ local function gcPressure(size)
 end
 
 local function release(b)
-  local blk = b._block
+  local blk = cast(blockp, b._block)
   local r = blk.refs - 1
   if r > 0 then
     blk.refs = r
@@ -183,7 +187,7 @@ end
 
 -- Wraps `len` bytes at `data` inside `blk` as a Buffer holding a reference.
 local function wrap(data, len, blk)
-  local b = BufT(data, len, blk)
+  local b = BufT(cast(uintptr, data), len, cast(uintptr, blk))
   blk.refs = blk.refs + 1
   return ffigc(b, release)
 end
@@ -191,7 +195,12 @@ end
 -- Zero-length Buffers share no block; their data points at a static byte.
 local emptyByte = ffi.new('uint8_t[1]')
 local function emptyBuffer()
-  return BufT(emptyByte, 0, nil)
+  return BufT(cast(uintptr, emptyByte), 0, 0)
+end
+
+-- C bindings take a cdata for a Buffer only when it has Buffer's ctype.
+if not binding('runtime').bufferType(emptyBuffer(), tonumber(BufT)) then
+  error('lode: this LuaJIT keeps cdata in a layout lode does not know')
 end
 
 -- The pool: small allocUnsafe/from/concat results are carved out of an
@@ -235,7 +244,7 @@ local function allocateZeroed(size)
   if size == 0 then return emptyBuffer() end
   if size < rshift(poolSize, 1) then
     local b = allocate(size)
-    ffifill(b._data, size, 0)
+    ffifill(cast(u8p, b._data), size, 0)
     return b
   end
   local blk = newBlock(size, true)
@@ -320,7 +329,7 @@ local anchor = nil
 local function fromBytes(p, n, keep)
   anchor = keep
   local b = allocate(n)
-  if n > 0 then fficopy(b._data, p, n) end
+  if n > 0 then fficopy(cast(u8p, b._data), p, n) end
   anchor = nil
   return b
 end
@@ -349,7 +358,7 @@ local function fromTable(t)
     if type(t[i]) ~= 'number' then argType('value[' .. i .. ']', 'of type number', t[i]) end
   end
   local b = allocate(n)
-  local d = b._data
+  local d = cast(u8p, b._data)
   for i = 1, n do
     local v = t[i]
     if v >= 0 and v < 256 then d[i - 1] = v else d[i - 1] = toByte(v) end
@@ -360,7 +369,7 @@ end
 function Buffer.from(value, enc)
   local tv = type(value)
   if tv == 'string' then return fromString(value, enc) end
-  if istype(BufT, value) then return fromBytes(value._data, tonumber(value._len), value) end
+  if istype(BufT, value) then return fromBytes(cast(u8p, value._data), tonumber(value._len), value) end
   if tv == 'table' then return fromTable(value) end
   argType('first argument', 'of type string or an instance of Buffer or table', value)
 end
@@ -403,7 +412,7 @@ local function patternOf(value, enc)
     if m == 0 then raise(errors.ERR_INVALID_ARG_VALUE('value', tostring(value))) end
     -- The pattern may overlap the target: copy it aside.
     local tmp = getScratch(m)
-    fficopy(tmp, value._data, m)
+    fficopy(tmp, cast(u8p, value._data), m)
     return tmp, m
   end
   argType('value', 'one of type string, number or Buffer', value)
@@ -416,7 +425,7 @@ function Buffer.alloc(size, fill, enc)
   anchor = fill
   local b = allocate(size)
   anchor = nil
-  if p == nil then ffifill(b._data, size, m) else fillPattern(b._data, size, p, m) end
+  if p == nil then ffifill(cast(u8p, b._data), size, m) else fillPattern(cast(u8p, b._data), size, p, m) end
   trimScratch()
   return b
 end
@@ -451,7 +460,7 @@ end
 function Buffer.compare(a, b)
   checkBuffer(a, 'buf1')
   checkBuffer(b, 'buf2')
-  return compareBytes(a._data, tonumber(a._len), b._data, tonumber(b._len))
+  return compareBytes(cast(u8p, a._data), tonumber(a._len), cast(u8p, b._data), tonumber(b._len))
 end
 
 -- Buffer.concat(list, totalLength): list items are Buffers (or strings,
@@ -480,7 +489,7 @@ function Buffer.concat(list, totalLength)
   end
   if totalLength > MAX_LENGTH then outOfRange('length', '>= 0 && <= ' .. MAX_LENGTH, totalLength) end
   local b = allocate(totalLength)
-  local d = b._data
+  local d = cast(u8p, b._data)
   local pos = 0
   for i = 1, n do
     if pos >= totalLength then break end
@@ -489,7 +498,7 @@ function Buffer.concat(list, totalLength)
     if type(v) == 'string' then
       p, m = v, #v
     else
-      p, m = v._data, tonumber(v._len)
+      p, m = cast(u8p, v._data), tonumber(v._len)
     end
     if pos + m > totalLength then m = totalLength - pos end
     fficopy(d + pos, p, m)
@@ -507,7 +516,7 @@ local mt = {}
 -- buf[i]: the byte at position i, nil outside 1..#buf; buf.length; methods.
 mt.__index = function(b, k)
   if type(k) == 'number' then
-    if k >= 1 and k <= tonumber(b._len) and floor(k) == k then return b._data[k - 1] end
+    if k >= 1 and k <= tonumber(b._len) and floor(k) == k then return cast(u8p, b._data)[k - 1] end
     return nil
   end
   if k == 'length' then return tonumber(b._len) end
@@ -522,7 +531,7 @@ local function newindexSlow(b, k, v)
   end
   local n = tonumber(b._len)
   if k >= 1 and k <= n and floor(k) == k then
-    b._data[k - 1] = toByte(v)
+    cast(u8p, b._data)[k - 1] = toByte(v)
     return
   end
   outOfRange('index', n > 0 and format('an integer >= 1 and <= %d', n)
@@ -533,7 +542,7 @@ end
 mt.__newindex = function(b, k, v)
   if type(k) == 'number' and k >= 1 and k <= tonumber(b._len) and floor(k) == k
     and type(v) == 'number' and v > -2147483648 and v < 2147483648 then
-    b._data[k - 1] = v   -- FFI truncates to int and keeps the low byte
+    cast(u8p, b._data)[k - 1] = v   -- FFI truncates to int and keeps the low byte
     return
   end
   newindexSlow(b, k, v)
@@ -548,17 +557,17 @@ mt.__eq = function(a, b)
   if not (istype(BufT, a) and istype(BufT, b)) then return false end
   local n = a._len
   if n ~= b._len then return false end
-  return memcmp(a._data, b._data, n) == 0
+  return memcmp(cast(u8p, a._data), cast(u8p, b._data), n) == 0
 end
 
 mt.__lt = function(a, b)
   checkBuffer(a, 'buf1'); checkBuffer(b, 'buf2')
-  return compareBytes(a._data, tonumber(a._len), b._data, tonumber(b._len)) < 0
+  return compareBytes(cast(u8p, a._data), tonumber(a._len), cast(u8p, b._data), tonumber(b._len)) < 0
 end
 
 mt.__le = function(a, b)
   checkBuffer(a, 'buf1'); checkBuffer(b, 'buf2')
-  return compareBytes(a._data, tonumber(a._len), b._data, tonumber(b._len)) <= 0
+  return compareBytes(cast(u8p, a._data), tonumber(a._len), cast(u8p, b._data), tonumber(b._len)) <= 0
 end
 
 -- Node's inspect form: <Buffer 68 65 6c 6c 6f>, cut after 50 bytes.
@@ -566,7 +575,7 @@ mt.__tostring = function(b)
   local n = tonumber(b._len)
   local m = min(n, INSPECT_MAX_BYTES)
   local parts = {}
-  local d = b._data
+  local d = cast(u8p, b._data)
   for i = 0, m - 1 do parts[i + 1] = format('%02x', d[i]) end
   local s = '<Buffer ' .. concat(parts, ' ')
   if n > m then
@@ -578,8 +587,8 @@ end
 -- `..` with a Buffer gives a string, the Buffer read as UTF-8 (as `+` does
 -- in JavaScript).
 mt.__concat = function(a, b)
-  if istype(BufT, a) then a = decodeUtf8(a._data, tonumber(a._len)) end
-  if istype(BufT, b) then b = decodeUtf8(b._data, tonumber(b._len)) end
+  if istype(BufT, a) then a = decodeUtf8(cast(u8p, a._data), tonumber(a._len)) end
+  if istype(BufT, b) then b = decodeUtf8(cast(u8p, b._data), tonumber(b._len)) end
   return a .. b
 end
 
@@ -591,7 +600,7 @@ function proto:toString(enc, i, j)
   checkThis(self)
   local id = encodingOf(enc)
   local off, n = subRange(tonumber(self._len), i, j)
-  return bytesToString(self._data + off, n, id)
+  return bytesToString(cast(u8p, self._data) + off, n, id)
 end
 proto.toLocaleString = proto.toString
 
@@ -603,7 +612,7 @@ end
 function proto:toJSON()
   checkThis(self)
   local n = tonumber(self._len)
-  local d = self._data
+  local d = cast(u8p, self._data)
   local data = {}
   for i = 1, n do data[i] = d[i - 1] end
   return { type = 'Buffer', data = data }
@@ -614,7 +623,7 @@ function proto:equals(other)
   checkBuffer(other, 'otherBuffer')
   local n = self._len
   if n ~= other._len then return false end
-  return memcmp(self._data, other._data, n) == 0
+  return memcmp(cast(u8p, self._data), cast(u8p, other._data), n) == 0
 end
 
 -- compare(target, targetStart, targetEnd, sourceStart, sourceEnd): -1, 0, 1.
@@ -623,16 +632,16 @@ function proto:compare(target, ts, te, ss, se)
   checkBuffer(target, 'target')
   local toff, tn = subRange(tonumber(target._len), ts, te, 'targetStart', 'targetEnd')
   local soff, sn = subRange(tonumber(self._len), ss, se, 'sourceStart', 'sourceEnd')
-  return compareBytes(self._data + soff, sn, target._data + toff, tn)
+  return compareBytes(cast(u8p, self._data) + soff, sn, cast(u8p, target._data) + toff, tn)
 end
 
 -- slice(i, j) / subarray(i, j): a view sharing this Buffer's memory.
 function proto:slice(i, j)
   checkThis(self)
   local off, n = subRange(tonumber(self._len), i, j)
-  local blk = self._block
+  local blk = cast(blockp, self._block)
   if blk == nil then return emptyBuffer() end
-  return wrap(self._data + off, n, blk)
+  return wrap(cast(u8p, self._data) + off, n, blk)
 end
 proto.subarray = proto.slice
 
@@ -653,7 +662,7 @@ function proto:copy(target, targetStart, sourceStart, sourceEnd)
     'sourceStart', 'sourceEnd')
   if targetStart > tn then return 0 end
   n = min(n, tn - targetStart + 1)
-  if n > 0 then memmove(target._data + (targetStart - 1), self._data + soff, n) end
+  if n > 0 then memmove(cast(u8p, target._data) + (targetStart - 1), cast(u8p, self._data) + soff, n) end
   return n
 end
 
@@ -665,7 +674,7 @@ function proto:fill(value, i, j, enc)
   local off, n = subRange(tonumber(self._len), i, j, 'offset', 'end')
   local p, m = patternOf(value, enc)
   if n > 0 then
-    if p == nil then ffifill(self._data + off, n, m) else fillPattern(self._data + off, n, p, m) end
+    if p == nil then ffifill(cast(u8p, self._data) + off, n, m) else fillPattern(cast(u8p, self._data) + off, n, p, m) end
   end
   trimScratch()
   return self
@@ -681,12 +690,12 @@ local function needleOf(value, enc)
     local p, m = stringToBytes(value, id)
     local b = fromBytes(p, m)
     trimScratch()
-    return b._data, m, b
+    return cast(u8p, b._data), m, b
   elseif tv == 'number' then
     needleByte[0] = toByte(value)
     return needleByte, 1, nil
   elseif istype(BufT, value) then
-    return value._data, tonumber(value._len), value
+    return cast(u8p, value._data), tonumber(value._len), value
   end
   argType('value', 'one of type number or string or an instance of Buffer', value)
 end
@@ -740,7 +749,7 @@ function proto:indexOf(value, i, enc)
   local p, m, keep = needleOf(value, enc)
   local start = searchStart(n, i)
   anchor = keep
-  local r = searchForward(self._data, n, p, m, start)
+  local r = searchForward(cast(u8p, self._data), n, p, m, start)
   anchor = nil
   return r
 end
@@ -759,7 +768,7 @@ function proto:lastIndexOf(value, i, enc)
     if start < 1 then return nil end
   end
   anchor = keep
-  local r = searchBackward(self._data, n, p, m, start)
+  local r = searchBackward(cast(u8p, self._data), n, p, m, start)
   anchor = nil
   return r
 end
@@ -809,7 +818,7 @@ function proto:write(s, pos, length, enc)
       m = m - m % 2
     end
   end
-  if m > 0 then fficopy(self._data + (pos - 1), p, m) end
+  if m > 0 then fficopy(cast(u8p, self._data) + (pos - 1), p, m) end
   trimScratch()
   return m
 end
@@ -828,14 +837,14 @@ end
 
 function proto:swap16()
   local n = swapLength(self, 2)
-  local d = self._data
+  local d = cast(u8p, self._data)
   for i = 0, n - 2, 2 do d[i], d[i + 1] = d[i + 1], d[i] end
   return self
 end
 
 function proto:swap32()
   local n = swapLength(self, 4)
-  local d = self._data
+  local d = cast(u8p, self._data)
   for i = 0, n - 4, 4 do
     d[i], d[i + 1], d[i + 2], d[i + 3] = d[i + 3], d[i + 2], d[i + 1], d[i]
   end
@@ -844,7 +853,7 @@ end
 
 function proto:swap64()
   local n = swapLength(self, 8)
-  local d = self._data
+  local d = cast(u8p, self._data)
   for i = 0, n - 8, 8 do
     for k = 0, 3 do d[i + k], d[i + 7 - k] = d[i + 7 - k], d[i + k] end
   end
@@ -854,7 +863,7 @@ end
 -- Iterators for a generic for.
 local function entriesNext(b, i)
   i = i + 1
-  if i <= tonumber(b._len) then return i, b._data[i - 1] end
+  if i <= tonumber(b._len) then return i, cast(u8p, b._data)[i - 1] end
 end
 
 local function keysNext(b, i)
@@ -875,7 +884,7 @@ function proto:values()
   local i = 0
   return function()
     i = i + 1
-    if i <= tonumber(self._len) then return self._data[i - 1] end
+    if i <= tonumber(self._len) then return cast(u8p, self._data)[i - 1] end
   end
 end
 
@@ -910,12 +919,12 @@ end
 
 function proto:readUInt8(pos)
   local off = at(self, pos, 1)
-  return self._data[off]
+  return cast(u8p, self._data)[off]
 end
 
 function proto:readInt8(pos)
   local off = at(self, pos, 1)
-  local v = self._data[off]
+  local v = cast(u8p, self._data)[off]
   if v >= 128 then return v - 256 end
   return v
 end
@@ -923,14 +932,14 @@ end
 function proto:writeUInt8(v, pos)
   local off = at(self, pos, 1)
   if type(v) ~= 'number' or not (v >= 0 and v <= 255) or floor(v) ~= v then v = checkValue(v, 0, 255) end
-  self._data[off] = v
+  cast(u8p, self._data)[off] = v
   return off + 2
 end
 
 function proto:writeInt8(v, pos)
   local off = at(self, pos, 1)
   if type(v) ~= 'number' or not (v >= -128 and v <= 127) or floor(v) ~= v then v = checkValue(v, -128, 127) end
-  self._data[off] = v
+  cast(u8p, self._data)[off] = v
   return off + 2
 end
 
@@ -959,75 +968,75 @@ local check32i = rangeChecker(-2147483648, 2147483647)
 
 function native:readUInt16(pos)
   local off = at(self, pos, 2)
-  return cast(u16p, self._data + off)[0]
+  return cast(u16p, cast(u8p, self._data) + off)[0]
 end
 function native:readInt16(pos)
   local off = at(self, pos, 2)
-  return cast(i16p, self._data + off)[0]
+  return cast(i16p, cast(u8p, self._data) + off)[0]
 end
 function native:readUInt32(pos)
   local off = at(self, pos, 4)
-  return cast(u32p, self._data + off)[0]
+  return cast(u32p, cast(u8p, self._data) + off)[0]
 end
 function native:readInt32(pos)
   local off = at(self, pos, 4)
-  return cast(i32p, self._data + off)[0]
+  return cast(i32p, cast(u8p, self._data) + off)[0]
 end
 function native:writeUInt16(v, pos)
   local off = at(self, pos, 2)
-  cast(u16p, self._data + off)[0] = check16u(v)
+  cast(u16p, cast(u8p, self._data) + off)[0] = check16u(v)
   return off + 3
 end
 function native:writeInt16(v, pos)
   local off = at(self, pos, 2)
-  cast(i16p, self._data + off)[0] = check16i(v)
+  cast(i16p, cast(u8p, self._data) + off)[0] = check16i(v)
   return off + 3
 end
 function native:writeUInt32(v, pos)
   local off = at(self, pos, 4)
-  cast(u32p, self._data + off)[0] = check32u(v)
+  cast(u32p, cast(u8p, self._data) + off)[0] = check32u(v)
   return off + 5
 end
 function native:writeInt32(v, pos)
   local off = at(self, pos, 4)
-  cast(i32p, self._data + off)[0] = check32i(v)
+  cast(i32p, cast(u8p, self._data) + off)[0] = check32i(v)
   return off + 5
 end
 
 function swapped:readUInt16(pos)
   local off = at(self, pos, 2)
-  return rshift(bswap(cast(u16p, self._data + off)[0]), 16)
+  return rshift(bswap(cast(u16p, cast(u8p, self._data) + off)[0]), 16)
 end
 function swapped:readInt16(pos)
   local off = at(self, pos, 2)
-  return arshift(bswap(cast(u16p, self._data + off)[0]), 16)
+  return arshift(bswap(cast(u16p, cast(u8p, self._data) + off)[0]), 16)
 end
 function swapped:readUInt32(pos)
   local off = at(self, pos, 4)
-  return bswap(cast(i32p, self._data + off)[0]) % 4294967296
+  return bswap(cast(i32p, cast(u8p, self._data) + off)[0]) % 4294967296
 end
 function swapped:readInt32(pos)
   local off = at(self, pos, 4)
-  return bswap(cast(i32p, self._data + off)[0])
+  return bswap(cast(i32p, cast(u8p, self._data) + off)[0])
 end
 function swapped:writeUInt16(v, pos)
   local off = at(self, pos, 2)
-  cast(u16p, self._data + off)[0] = rshift(bswap(check16u(v)), 16)
+  cast(u16p, cast(u8p, self._data) + off)[0] = rshift(bswap(check16u(v)), 16)
   return off + 3
 end
 function swapped:writeInt16(v, pos)
   local off = at(self, pos, 2)
-  cast(u16p, self._data + off)[0] = rshift(bswap(check16i(v)), 16)
+  cast(u16p, cast(u8p, self._data) + off)[0] = rshift(bswap(check16i(v)), 16)
   return off + 3
 end
 function swapped:writeUInt32(v, pos)
   local off = at(self, pos, 4)
-  cast(i32p, self._data + off)[0] = bswap(check32u(v))
+  cast(i32p, cast(u8p, self._data) + off)[0] = bswap(check32u(v))
   return off + 5
 end
 function swapped:writeInt32(v, pos)
   local off = at(self, pos, 4)
-  cast(i32p, self._data + off)[0] = bswap(check32i(v))
+  cast(i32p, cast(u8p, self._data) + off)[0] = bswap(check32i(v))
   return off + 5
 end
 
@@ -1045,7 +1054,7 @@ local stage = ffi.new('union { int32_t i32; float f; uint64_t u64; double d; }')
 
 local function readFloatN(b, pos, size, native)
   local off = at(b, pos, size)
-  local d = b._data + off
+  local d = cast(u8p, b._data) + off
   if size == 4 then
     if native then return cast(f32p, d)[0] end
     stage.i32 = bswap(cast(i32p, d)[0])
@@ -1059,7 +1068,7 @@ end
 local function writeFloatN(b, v, pos, size, native)
   local off = at(b, pos, size)
   if type(v) ~= 'number' then argType('value', 'of type number', v) end
-  local d = b._data + off
+  local d = cast(u8p, b._data) + off
   if size == 4 then
     if native then
       cast(f32p, d)[0] = v
@@ -1088,25 +1097,25 @@ function proto:writeDoubleBE(v, pos) return writeFloatN(self, v, pos, 8, not LE)
 -- 64-bit integers: LuaJIT's int64_t / uint64_t cdata, as Node's BigInt.
 function proto:readBigInt64LE(pos)
   local off = at(self, pos, 8)
-  local v = cast(i64p, self._data + off)[0]
+  local v = cast(i64p, cast(u8p, self._data) + off)[0]
   if LE then return v end
   return bswap(v)
 end
 function proto:readBigInt64BE(pos)
   local off = at(self, pos, 8)
-  local v = cast(i64p, self._data + off)[0]
+  local v = cast(i64p, cast(u8p, self._data) + off)[0]
   if LE then return bswap(v) end
   return v
 end
 function proto:readBigUInt64LE(pos)
   local off = at(self, pos, 8)
-  local v = cast(u64p, self._data + off)[0]
+  local v = cast(u64p, cast(u8p, self._data) + off)[0]
   if LE then return v end
   return bswap(v)
 end
 function proto:readBigUInt64BE(pos)
   local off = at(self, pos, 8)
-  local v = cast(u64p, self._data + off)[0]
+  local v = cast(u64p, cast(u8p, self._data) + off)[0]
   if LE then return bswap(v) end
   return v
 end
@@ -1140,7 +1149,7 @@ local function writeBig(b, v, pos, signed, swap)
   local off = at(b, pos, 8)
   v = bigValue(v, signed)
   if swap then v = bswap(v) end
-  cast(u64p, b._data + off)[0] = v
+  cast(u64p, cast(u8p, b._data) + off)[0] = v
   return off + 9
 end
 
@@ -1163,7 +1172,7 @@ end
 local function readUIntN(b, pos, bl, little)
   bl = checkByteLength(bl)
   local off = at(b, pos, bl)
-  local d = b._data + off
+  local d = cast(u8p, b._data) + off
   local v
   if little then
     v = d[bl - 1]
@@ -1201,7 +1210,7 @@ local function writeIntN(b, v, pos, bl, little, signed)
     v = checkValue(v, 0, lim - 1)
   end
   if v < 0 then v = v + lim end
-  local d = b._data + off
+  local d = cast(u8p, b._data) + off
   v = putByte(d, 0, bl, little, v)
   if bl >= 2 then v = putByte(d, 1, bl, little, v) end
   if bl >= 3 then v = putByte(d, 2, bl, little, v) end
@@ -1262,13 +1271,13 @@ end
 function M.isUtf8(b)
   checkBuffer(b, 'input')
   local n = tonumber(b._len)
-  return utf8ValidPrefix(b._data, n) == n
+  return utf8ValidPrefix(cast(u8p, b._data), n) == n
 end
 
 function M.isAscii(b)
   checkBuffer(b, 'input')
   local n = tonumber(b._len)
-  return asciiPrefix(b._data, n) == n
+  return asciiPrefix(cast(u8p, b._data), n) == n
 end
 
 -- btoa/atob work on "binary strings": here, UTF-8 text whose code points

@@ -32,10 +32,11 @@ local StringDecoder = require('string_decoder').StringDecoder
 local type, error, pcall, rawget, getmetatable, select, pairs, ipairs, next, tostring, tonumber =
   type, error, pcall, rawget, getmetatable, select, pairs, ipairs, next, tostring, tonumber
 local concat, tremove, sub, floor = table.concat, table.remove, string.sub, math.floor
-local istype, ffistring = ffi.istype, ffi.string
+local istype, ffistring, cast = ffi.istype, ffi.string, ffi.cast
 local nextTick = ticks.nextTick
 local band, bor = bit.band, bit.bor
 local BufT = ffi.typeof('lode_buffer')
+local u8p = ffi.typeof('const uint8_t *')
 
 local DEFAULT_HWM = 16384
 local DEFAULT_OBJECT_HWM = 16
@@ -516,10 +517,10 @@ local function readableAddChunk(self, chunk, encoding, addToFront)
       if encoding ~= nil and encoding ~= 'utf8' and encoding ~= 'utf-8'
         and encoding ~= 'buffer' then
         local b = Buffer.from(chunk, encoding)
-        chunk = ffistring(b._data, b._len)
+        chunk = ffistring(cast(u8p, b._data), b._len)
       end
     elseif istype(BufT, chunk) then
-      chunk = ffistring(chunk._data, chunk._len)
+      chunk = ffistring(cast(u8p, chunk._data), chunk._len)
     else
       errorOrDestroy(self, chunkTypeError(chunk))
       return false

@@ -15,9 +15,10 @@ local class = require('internal/class')
 local Buffer = require('buffer').Buffer
 
 local type, error, byte, find, sub, lower = type, error, string.byte, string.find, string.sub, string.lower
-local istype, ffistring = ffi.istype, ffi.string
+local istype, ffistring, cast = ffi.istype, ffi.string, ffi.cast
 local instanceof = class.instanceof
 local BufT = ffi.typeof('lode_buffer')
+local u8p = ffi.typeof('const uint8_t *')
 
 local names = {
   utf8 = 'utf8', ['utf-8'] = 'utf8',
@@ -38,7 +39,7 @@ end
 -- The bytes of a write's argument, as a Lua string.
 local function bytesOf(buf)
   if type(buf) == 'string' then return buf end
-  if istype(BufT, buf) then return ffistring(buf._data, buf._len) end
+  if istype(BufT, buf) then return ffistring(cast(u8p, buf._data), buf._len) end
   error(errors.ERR_INVALID_ARG_TYPE('buf', 'an instance of Buffer, TypedArray, or DataView', buf), 0)
 end
 

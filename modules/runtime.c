@@ -37,7 +37,25 @@ static int l_output(lua_State *L) {
   return 1;
 }
 
+/* bufferType(buf, id): records the Buffer ctype id for lode_checkbytes.
+ * LuaJIT keeps a cdata's ctype id in its GC header, right before the
+ * payload lua_topointer returns: 3 uint16_t back with 64-bit GC references
+ * (GC64), 1 back without. The sample Buffer shows which layout this LuaJIT
+ * has; a layout that matches neither leaves cdata refused, never misread. */
+static int l_buffer_type(lua_State *L) {
+  lode_runtime *rt = lode__rt(L);
+  const uint16_t *p;
+  lua_Integer id = luaL_checkinteger(L, 2);
+  luaL_argcheck(L, lua_type(L, 1) == LODE__TCDATA, 1, "a Buffer expected");
+  p = (const uint16_t *)lua_topointer(L, 1);
+  rt->buffer_ctypeid = (int)id;
+  rt->ctypeid_at = p[-3] == id ? 3 : p[-1] == id ? 1 : 0;
+  lua_pushboolean(L, rt->ctypeid_at != 0);
+  return 1;
+}
+
 static const luaL_Reg funcs[] = {
+  {"bufferType", l_buffer_type},
   {"exit", l_exit},
   {"handles", l_handles},
   {"output", l_output},

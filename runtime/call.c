@@ -220,9 +220,14 @@ const char *lode_checkbytes(lua_State *L, int idx, size_t *len) {
   };
   if (lua_type(L, idx) == LUA_TSTRING) return lua_tolstring(L, idx, len);
   if (lua_type(L, idx) == LODE__TCDATA) {
+    const lode_runtime *rt = lode__rt(L);
     const struct view *v = (const struct view *)lua_topointer(L, idx);
-    *len = v->length;
-    return v->data;
+    /* Only a Buffer has this header: another cdata (an int64_t, say) read
+     * as one would hand out a pointer made of its bits. */
+    if (rt->ctypeid_at && ((const uint16_t *)v)[-rt->ctypeid_at] == rt->buffer_ctypeid) {
+      *len = v->length;
+      return v->data;
+    }
   }
   lode__argerror(L, "ERR_INVALID_ARG_TYPE",
                  "The \"data\" argument must be of type string or a Buffer. Received type %s",

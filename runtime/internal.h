@@ -124,6 +124,11 @@ struct lode_runtime {
   int host_stopped; /* the loop stopped because of lode_stop */
   struct lode__post *posts, *spare;
   size_t nposts, cap, spare_cap;
+  /* The ctype id of lua/buffer.lua's lode_buffer, and where a cdata keeps
+   * its ctype id, in uint16_t units before its payload (set by the buffer
+   * module through binding('runtime').bufferType; 0 until then, and then
+   * lode_checkbytes takes no cdata at all). */
+  int buffer_ctypeid, ctypeid_at;
   int hooks[LODE__HOOK_COUNT];
   int traceback_ref; /* the message handler, a C function */
   /* Handles and requests the runtime made, so that closing it can close

@@ -132,6 +132,18 @@ refused("require('internal/errors')", 'Cannot find module', require, 'internal/e
 check('the binding function is unreachable', rawget(_G, 'binding') == nil and process.binding ~= nil)
 check("require('events') works", type(require('events')) == 'table')
 
+-- Buffer memory: a Buffer's header is no pointer a script can follow, and
+-- its length cannot be changed.
+do
+  local Buffer = require('buffer').Buffer
+  local b = Buffer.from('abc')
+  refused('growing a Buffer through its length field', 'constant', function() b._len = 2 ^ 40 end)
+  refused('pointing a Buffer elsewhere', 'constant', function() b._data = 0 end)
+  refused('reading through its data field', 'index', function() return b._data[4096] end)
+  refused('reaching its block', 'no member', function() return b._block.refs end)
+  check('the Buffer is unchanged', #b == 3 and b:toString() == 'abc')
+end
+
 -- Files: only inside the allowed folders.
 check('a file in an allowed folder loads', require(ALLOWED .. '/ok.lua').ok == true)
 refused('a file outside the allowed folders', DENIED, require, OUTSIDE)
