@@ -1,9 +1,9 @@
 /*
  * test_threads.c: four runtimes at once, each on its own thread, each with
- * timers, immediates and a UDP socket talking to itself, and a storm of
- * lode_post from a further thread; every post arrives once, in order, and
- * nothing leaks (run under make asan). When net lands, each runtime also
- * runs a TCP server and a client talking to it: add it to SCRIPT.
+ * timers, immediates, a UDP socket talking to itself and a TCP server with
+ * a client talking to it, and a storm of lode_post from a further thread;
+ * every post arrives once, in order, and nothing leaks (run under make
+ * asan).
  */
 #include "check.h"
 
@@ -14,10 +14,10 @@
 #define RUNTIMES 4
 #define POSTS 50000
 
-/* The script each runtime runs: timers, immediates, and a UDP socket
- * sending datagrams to itself on 127.0.0.1. A TCP server and client go
- * here too once net is on main (the same shape: listen on port 0, connect,
- * echo, close both, count it in `done`). */
+/* The script each runtime runs: timers, immediates, a UDP socket sending
+ * datagrams to itself on 127.0.0.1, and a TCP echo server on a free port
+ * with a client that sends 20 lines and counts the echoed bytes in `echoed`
+ * before both close. Each part that finishes counts in `done`. */
 static const char SCRIPT[] =
   "ticks, imm, done, got = 0, 0, 0, 0\n"
   "local iv\n"
@@ -34,13 +34,29 @@ static const char SCRIPT[] =
   "udp:bind(0, '127.0.0.1', function()\n"
   "  local port = udp:address().port\n"
   "  for i = 1, 20 do udp:send('datagram ' .. i, port, '127.0.0.1') end\n"
+  "end)\n"
+  "echoed = 0\n"
+  "local net = require('net')\n"
+  "local server = net.createServer(function(c) c:pipe(c) end)\n"
+  "server:listen(0, '127.0.0.1', function()\n"
+  "  local client = net.connect(server:address().port, '127.0.0.1')\n"
+  "  client:on('connect', function()\n"
+  "    for i = 1, 20 do client:write(('line %02d\\n'):format(i)) end\n"
+  "  end)\n"
+  "  client:on('data', function(d)\n"
+  "    echoed = echoed + #d\n"
+  "    if echoed == 160 then client:finish() end\n"
+  "  end)\n"
+  "  client:on('close', function()\n"
+  "    server:close(function() done = done + 1 end)\n"
+  "  end)\n"
   "end)\n";
 
 typedef struct worker {
   lode_runtime *rt;
   pthread_t thread, poster;
   int received, out_of_order;
-  double ticks, imm, done, got;
+  double ticks, imm, done, got, echoed;
   int st;
 } worker;
 
@@ -75,6 +91,7 @@ static void *run_worker(void *arg) {
   w->imm = global_number(w->rt, "imm");
   w->done = global_number(w->rt, "done");
   w->got = global_number(w->rt, "got");
+  w->echoed = global_number(w->rt, "echoed");
   lode_free(w->rt);
   return NULL;
 }
@@ -90,7 +107,8 @@ int main(void) {
     CHECK(w[i].ticks == 30);
     CHECK(w[i].imm == 30);
     CHECK(w[i].got == 20);
-    CHECK(w[i].done == 2);
+    CHECK(w[i].echoed == 160);
+    CHECK(w[i].done == 3);
     CHECK(w[i].received == POSTS);
     CHECK(w[i].out_of_order == 0);
   }
