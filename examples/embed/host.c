@@ -2,8 +2,8 @@
  * host.c: a game-style host that embeds lode. A fixed-step frame loop
  * calls lode_step(rt, UV_RUN_NOWAIT) once per frame; a host module `game`
  * gives scripts a few functions and an event the host fires into Lua
- * ('frame', every 10 frames); the script uses timers and, when lode has
- * net, a TCP server; a changed script is reloaded through require.cache;
+ * ('frame', every 10 frames); the script uses timers and a TCP server
+ * with a client; a changed script is reloaded through require.cache;
  * and the runtime is shut down cleanly.
  *
  *   cc host.c $(pkg-config --cflags --libs lode) -o host && ./host main.lua

@@ -1,5 +1,5 @@
 -- The script of examples/embed/host.c: the host's `game` module, timers,
--- a TCP server when lode has net, and a module reloaded when it changes.
+-- a TCP server and client, and a module reloaded when it changes.
 local game = require('game')
 local modPath = process.env.GAME_MOD
 
@@ -16,24 +16,27 @@ game.on('reload', function()
   print('reloaded: weapon damage ' .. weapon.damage)
 end)
 
-local hasNet, net = pcall(require, 'net')
-local server
-if hasNet then
-  server = net.createServer(function(socket)
-    socket:on('data', function(data) socket:write(data) end)
+-- A TCP echo server and a client talking to it, on the same loop as the
+-- frames.
+local net = require('net')
+local echoed = nil
+local server = net.createServer(function(socket)
+  socket:on('data', function(data) socket:write(data) end)
+end)
+server:listen(0, '127.0.0.1', function()
+  local client = net.connect(server:address().port, '127.0.0.1')
+  client:on('data', function(data)
+    echoed = data
+    print('echo: ' .. data)
+    client:destroy()
   end)
-  server:listen(0, '127.0.0.1', function()
-    local client = net.connect(server:address().port, '127.0.0.1', function() end)
-    client:on('data', function(data)
-      print('echo: ' .. tostring(data))
-      client:destroy()
-    end)
-    client:write('ping')
-  end)
-end
+  client:write('ping')
+end)
 
 setTimeout(function()
   print('timer fired at frame ' .. game.frame() .. ', frame events: ' .. frames)
-  if server then server:close() end
+  server:close()
+  -- Without the echo the host never hears quit and fails the run.
+  assert(echoed == 'ping', 'the TCP echo did not come back')
   game.quit()
 end, 100)
