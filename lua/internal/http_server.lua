@@ -113,11 +113,13 @@ local function headerBlock(res, bodyLen)
     for i = 1, #h, 3 do
       local key, name, v = h[i], h[i + 1], h[i + 2]
       if type(v) == 'table' then
+        local all = {}
         for j = 1, #v do
-          parts[n + 1] = name; parts[n + 2] = ': '; parts[n + 3] = tostring(v[j]); parts[n + 4] = '\r\n'
+          all[j] = tostring(v[j])
+          parts[n + 1] = name; parts[n + 2] = ': '; parts[n + 3] = all[j]; parts[n + 4] = '\r\n'
           n = n + 4
         end
-        v = concat(v, ', ')
+        v = concat(all, ', ')
       else
         v = tostring(v)
         parts[n + 1] = name; parts[n + 2] = ': '; parts[n + 3] = v; parts[n + 4] = '\r\n'
@@ -383,6 +385,8 @@ function ServerResponse:uncork() end
 
 local handlers = {}
 
+local Socket = net.Socket
+
 local function closeConn(conn)
   conn.closing = true
   conn.sock:destroy()
@@ -598,7 +602,6 @@ onError = function(conn, err)
   sock:destroy()
 end
 
-local Socket = net.Socket
 local socketOnread = nil -- Socket's own _onread, for EOF and errors
 
 -- The client ended its side. As in Node (httpAllowHalfOpen false),
@@ -619,18 +622,23 @@ end
 
 local conns_mt = { __mode = 'k' }
 
--- Each new socket of the server becomes a connection.
-local function connectionListener(srv, sock)
+-- Each new socket of the server becomes a connection. The closures made
+-- here are the connection's callbacks; each checks what it is given, as
+-- anything reachable from a script may be called with anything.
+local function newConn(srv, sock)
   local conn = { sock = sock, srv = srv, p = common.newParser('request', srv.maxHeaderSize, srv.maxHeadersCount),
     count = 0, t = now() }
   if srv.insecureHTTPParser then conn.p:lenient(true) end
-  srv._conns[conn] = true
   sock._onread = function(s, data, errno)
-    if data then return onData(conn, s, data) end
+    if s ~= sock then return end
+    if type(data) == 'string' then return onData(conn, s, data) end
     if errno == EOF then onEnd(conn, s) end
-    return socketOnread(s, data, errno)
+    return socketOnread(s, nil, errno)
   end
-  conn.onerror = function(err) onError(conn, err) end
+  conn.onerror = function(err)
+    if type(err) ~= 'table' then err = newError('Error', 'ERR_INVALID_ARG_TYPE', tostring(err)) end
+    onError(conn, err)
+  end
   conn.onclose = function()
     srv._conns[conn] = nil
     local req = conn.req
@@ -651,6 +659,13 @@ local function connectionListener(srv, sock)
     end
     conn.head = nil
   end
+  return conn
+end
+
+local function connectionListener(srv, sock)
+  if not common.instanceof(sock, Socket) or rawget(sock, '_onread') then return end
+  local conn = newConn(srv, sock)
+  srv._conns[conn] = true
   sock:on('error', conn.onerror)
   sock:on('close', conn.onclose)
   local to = srv.timeout
@@ -688,11 +703,11 @@ M.Server = Server
 
 function Server:initialize(options, listener)
   if type(options) == 'function' then options, listener = nil, options end
-  if options ~= nil and type(options) ~= 'table' then
+  if type(options) ~= 'nil' and type(options) ~= 'table' then
     error(errors.ERR_INVALID_ARG_TYPE('options', 'of type table', options), 0)
   end
   options = options or {}
-  if listener ~= nil then errors.checkFunction(listener, 'requestListener') end
+  if type(listener) ~= 'nil' then errors.checkFunction(listener, 'requestListener') end
   local function int(name, default)
     local v = options[name]
     if v == nil then return default end
@@ -754,5 +769,22 @@ end
 
 -- Socket's _onread, which ours hand EOF and errors to.
 socketOnread = Socket.__index(Socket, '_onread')
+
+-- Self checks: write, finish and writeHead, called for every response,
+-- check inline.
+local function isResponse(v) return type(v) == 'table' and rawget(v, '_conn') ~= nil end
+local function isServer(v) return type(v) == 'table' and rawget(v, '_conns') ~= nil and common.instanceof(v, Server) end
+local function inline(name)
+  local fn = ServerResponse[name]
+  ServerResponse[name] = function(self, a, b, c)
+    if type(self) ~= 'table' or rawget(self, '_conn') == nil then error(errors.ERR_INVALID_THIS('ServerResponse'), 0) end
+    return fn(self, a, b, c)
+  end
+end
+inline('write'); inline('finish'); inline('writeHead')
+ServerResponse['end'] = ServerResponse.finish
+common.guard(ServerResponse, 'ServerResponse', isResponse,
+  { write = true, finish = true, ['end'] = true, writeHead = true })
+common.guard(Server, 'Server', isServer)
 
 return M
