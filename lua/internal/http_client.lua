@@ -584,20 +584,28 @@ release = function(req)
   sock:destroySoon()
 end
 
+-- A response cut short: 'aborted' once, then 'error' (ECONNRESET,
+-- 'aborted') when it has a listener for it, as Node's IncomingMessage.
+local function abortResponse(res, err)
+  if res.aborted then return end
+  res.aborted = true
+  emit(res, 'aborted')
+  if err and err.code ~= 'ECONNRESET' then
+    err = connReset('aborted')
+  end
+  if err and res:listenerCount('error') > 0 then res:destroy(err) else res:destroy() end
+end
+
+-- A socket error or a parse error goes to the request's 'error', as in
+-- Node (a response under way also hears 'aborted' when the socket
+-- closes).
 local function onError(req, err)
   if rawget(req, '_errored') then return end
   req._errored = true
-  local res = req.res
-  if res and not res.complete then
-    res.aborted = true
-    emit(res, 'aborted')
-    if res:listenerCount('error') > 0 then res:destroy(err) else res:destroy() end
-  elseif not res then
-    emit(req, 'error', err)
-  end
   local sock = rawget(req, 'socket')
   if sock then sock:destroy() end
   nextTick(closeRequest, req)
+  emit(req, 'error', err)
 end
 
 local function onData(req, sock, data)
@@ -661,12 +669,7 @@ attach = function(req, sock, reused)
     if rawget(req, '_released') then return end
     local res = req.res
     if res then
-      if not res.complete then
-        res.aborted = true
-        emit(res, 'aborted')
-        local e = connReset('aborted')
-        if res:listenerCount('error') > 0 then res:destroy(e) else res:destroy() end
-      end
+      if not res.complete then abortResponse(res, connReset('aborted')) end
     elseif not rawget(req, '_errored') then
       req._errored = true
       emit(req, 'error', connReset('socket hang up'))
@@ -727,11 +730,7 @@ function ClientRequest:destroy(err)
   if self.destroyed then return self end
   self.destroyed = true
   local res = self.res
-  if res and not res.complete then
-    res.aborted = true
-    emit(res, 'aborted')
-    res:destroy()
-  end
+  if res and not res.complete then abortResponse(res, nil) end
   local sock = rawget(self, 'socket')
   if err ~= nil and not rawget(self, '_errored') then
     self._errored = true

@@ -632,7 +632,10 @@ local function newConn(srv, sock)
   sock._onread = function(s, data, errno)
     if s ~= sock then return end
     if type(data) == 'string' then return onData(conn, s, data) end
-    if errno == EOF then onEnd(conn, s) end
+    if errno == EOF then
+      onEnd(conn, s)
+      if s.destroyed then return end
+    end
     return socketOnread(s, nil, errno)
   end
   conn.onerror = function(err)
