@@ -180,6 +180,23 @@ local function headerBlock(res, bodyLen)
   return concat(parts, '', 1, n + 1)
 end
 
+-- A write that the socket took past its mark: 'drain' on the response
+-- when the socket drains (one listener per connection, made once).
+local function waitDrain(res)
+  res.writableNeedDrain = true
+  local conn = res._conn
+  if not conn.ondrain then
+    conn.ondrain = function()
+      local r = conn.head
+      if r and r.writableNeedDrain then
+        r.writableNeedDrain = false
+        emit(r, 'drain')
+      end
+    end
+    conn.sock:on('drain', conn.ondrain)
+  end
+end
+
 local function checkStatus(code)
   code = tonumber(code)
   if not code or code % 1 ~= 0 or code < 100 or code > 999 then
@@ -260,7 +277,7 @@ function ServerResponse:write(chunk, enc, cb)
     ok = send(self, head and head .. data or data)
   end
   if cb then nextTick(cb) end
-  if ok == false then self.writableNeedDrain = true end
+  if ok == false then waitDrain(self) end
   return ok
 end
 
