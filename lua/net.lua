@@ -207,7 +207,7 @@ local function destroy(self, err)
   if err ~= nil then
     set(self, ERRORED)
     self._err = err
-    nextTick(emit, self, 'error', err)
+    nextTick(self._emitError, self, err)
   end
   if h then
     if rawget(self, '_reset') then h:reset(true) else h:close(true) end
@@ -923,7 +923,9 @@ function Server:_onconnection(errno, client)
     return
   end
   local o = self._opts
-  local s = Socket:new(o and { handle = client, allowHalfOpen = o.allowHalfOpen, noDelay = o.noDelay }
+  -- A subclass's server (http) may make its sockets of a subclass.
+  local cls = rawget(self, '_socketClass') or Socket
+  local s = cls:new(o and { handle = client, allowHalfOpen = o.allowHalfOpen, noDelay = o.noDelay }
     or nil)
   if not o then attach(s, client); set(s, CONNECTED) end
   serverOf[s] = self
@@ -1108,8 +1110,11 @@ local function readStart(self)
   set(self, FLOWING)
   startReading(self)
 end
+-- _emitError: how a destroyed socket reports its error; http's sockets
+-- take theirs to the server ('clientError') instead.
+local function emitError(self, err) emit(self, 'error', err) end
 hiddenSocket = { _onread = Socket._onread, _onwrite = Socket._onwrite, _onclose = Socket._onclose,
-  _readStop = readStop, _readStart = readStart }
+  _readStop = readStop, _readStart = readStart, _emitError = emitError }
 local hiddenServer = { _onconnection = Server._onconnection }
 Socket._onread, Socket._onwrite, Socket._onclose, Server._onconnection = nil, nil, nil, nil
 function Server.__index(t, k)
