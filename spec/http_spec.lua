@@ -699,3 +699,39 @@ t.test('2,000 keep-alive connections held, then closed, leave the heap where it 
     end
   end)
 end, 60000)
+
+t.test("req:setTimeout: 'timeout' on the request; nobody listening destroys the socket", function(done)
+  serve(function(req, res)
+    req:setTimeout(100, t.mustCall(function()
+      res:finish('late')
+    end))
+  end, function(server, port)
+    raw(port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab', function(text)
+      t.match(text, '\r\n\r\nlate$')
+      local s2 = server
+      -- server.timeout with no listener: the idle socket is destroyed.
+      s2.timeout = 100
+      local started = t.nowMs()
+      raw(port, nil, function(text2)
+        t.eq(text2, '')
+        t.ok(t.nowMs() - started >= 80)
+        s2:close(function() done() end)
+      end)
+    end, 'late')
+  end)
+end)
+
+t.test('after close(), a kept-alive connection gets Connection: close and the server closes', function(done)
+  local server
+  server = serve(function(req, res)
+    if req.url == '/first' then
+      server:close(t.mustCall(function() done() end))
+      setTimeout(function() res:finish('bye') end, 20)
+    end
+  end, function(_, port)
+    raw(port, 'GET /first HTTP/1.1\r\nHost: x\r\n\r\n', function(text)
+      t.match(text, 'Connection: close\r\n')
+      t.match(text, '\r\n\r\nbye$')
+    end)
+  end)
+end)

@@ -267,10 +267,16 @@ function M.setVersion(m, version)
   m.httpVersionMinor = (b and byte(version, 3) or 48) - 48
 end
 
+-- setTimeout(ms, [cb]): the socket's; 'timeout' reaches the message
+-- (the server forwards it; a client response hears its request's).
 function IncomingMessage:setTimeout(ms, cb)
+  errors.checkNumber(ms, 'msecs')
+  if type(cb) ~= 'nil' then errors.checkFunction(cb, 'callback'); self:once('timeout', cb) end
   local s = rawget(self, 'socket')
-  if cb then self:once('timeout', cb) end
-  if s then s:setTimeout(ms) end
+  if s and not s.destroyed then
+    if M.watchTimeout then M.watchTimeout(s) end
+    s:setTimeout(ms)
+  end
   return self
 end
 

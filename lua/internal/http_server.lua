@@ -140,7 +140,9 @@ local function headerBlock(res, bodyLen)
     else res.shouldKeepAlive = true end
   else
     local max = srv.maxRequestsPerSocket
-    if res.shouldKeepAlive and max and max > 0 and conn._hn >= max then
+    if res.shouldKeepAlive and (not srv.listening or (max and max > 0 and conn._hn >= max)) then
+      -- The last response of the connection: its allowance is spent, or
+      -- the server is closing and waits for its connections to end.
       res._last = true
       parts[n + 1] = 'Connection: close\r\n'; n = n + 1
     elseif res.shouldKeepAlive and (cl or bodyLen or not res._http10) then
@@ -281,6 +283,7 @@ function ServerResponse:write(chunk, enc, cb)
 end
 
 local onFinished -- the connection's side of a finished response
+local watchTimeout -- forwards a socket's 'timeout', below
 
 -- finish([chunk], [enc], [cb]): Node's end().
 function ServerResponse:finish(chunk, enc, cb)
@@ -375,9 +378,10 @@ function ServerResponse:writeEarlyHints(hints, cb)
 end
 
 function ServerResponse:setTimeout(ms, cb)
-  if cb then self:once('timeout', cb) end
+  errors.checkNumber(ms, 'msecs')
+  if type(cb) ~= 'nil' then errors.checkFunction(cb, 'callback'); self:once('timeout', cb) end
   local s = rawget(self, 'socket')
-  if s then s:setTimeout(ms) end
+  if s and not s.destroyed then watchTimeout(s); s:setTimeout(ms) end
   return self
 end
 
@@ -752,6 +756,27 @@ function hidden._onclose(sock)
   return socketOnclose(sock)
 end
 
+-- An idle socket (its setTimeout, server.timeout): 'timeout' on the
+-- request under way, on the response, on the server; destroyed when none
+-- of them listens, as in Node. One listener per socket, made once.
+local function onSocketTimeout(sock)
+  local srv = rawget(sock, '_hs')
+  if not srv then return end
+  local req, res = sock._hreq, sock._hhead
+  local a = req and not req.complete and emit(req, 'timeout', sock)
+  local b = res and emit(res, 'timeout', sock)
+  local c = emit(srv, 'timeout', sock)
+  if not a and not b and not c then sock:destroy() end
+end
+
+watchTimeout = function(sock)
+  if rawget(sock, '_htimeout') or not rawget(sock, '_hs') then return end
+  sock._htimeout = function() onSocketTimeout(sock) end
+  sock:on('timeout', sock._htimeout)
+end
+
+common.watchTimeout = watchTimeout
+
 -- A new socket of the server: a connection.
 local function connectionListener(srv, sock)
   if getmetatable(sock) ~= HttpSocket or rawget(sock, '_hs') then return end
@@ -761,9 +786,8 @@ local function connectionListener(srv, sock)
   srv._conns[sock] = true
   local to = srv.timeout
   if to and to > 0 then
-    sock:setTimeout(to, function()
-      if not emit(srv, 'timeout', sock) then sock:destroy() end
-    end)
+    watchTimeout(sock)
+    sock:setTimeout(to)
   end
 end
 
@@ -771,8 +795,16 @@ local function isIdle(sock)
   return sock._hhead == nil and sock._hreq == nil and sock._hstart == nil
 end
 
+local function stopSweep(srv)
+  local iv = rawget(srv, '_sweep')
+  if iv then timers.clearInterval(iv); srv._sweep = nil end
+end
+
 -- The sweep: keep-alive, header and request timeouts of every connection.
+-- It runs while the server listens and, after close(), until its last
+-- connection is gone.
 local function sweep(srv)
+  if not srv.listening and next(srv._conns) == nil then return stopSweep(srv) end
   local t = now()
   local kat = srv.keepAliveTimeout or 0
   local ht = srv.headersTimeout or 0
@@ -839,11 +871,6 @@ function Server:initialize(options, listener)
   if listener then self:on('request', listener) end
 end
 
-local function stopSweep(self)
-  local iv = rawget(self, '_sweep')
-  if iv then timers.clearInterval(iv); self._sweep = nil end
-end
-
 function Server:closeIdleConnections()
   for sock in next, self._conns do
     if sock._hhead == nil and sock._hreq == nil then closeConn(sock) end
@@ -855,7 +882,7 @@ function Server:closeAllConnections()
 end
 
 function Server:close(cb)
-  stopSweep(self)
+  if next(self._conns) == nil then stopSweep(self) end
   self:closeIdleConnections()
   return net.Server.close(self, cb)
 end
