@@ -700,6 +700,14 @@ function Socket:connect(a, b, c)
       error(errors.ERR_INVALID_ARG_TYPE('options.port', 'of type number or string', opts.port), 0)
     end
     opts.port = checkPort(opts.port)
+    -- family: the IP version a name is looked up for (Node's names too).
+    local fam = opts.family
+    if fam == 'IPv4' then fam = 4 elseif fam == 'IPv6' then fam = 6 end
+    if fam ~= nil and fam ~= 0 and fam ~= 4 and fam ~= 6 then
+      error(errors.new('TypeError', 'ERR_INVALID_ARG_VALUE',
+        "The property 'options.family' must be one of: 0, 4, 6. Received " .. tostring(opts.family)), 0)
+    end
+    opts.family = fam
     if type(opts.host) ~= 'nil' then errors.checkString(opts.host, 'options.host') end
     if opts.localPort ~= nil then checkPort(opts.localPort, 'options.localPort') end
   end
@@ -727,7 +735,7 @@ function Socket:connect(a, b, c)
   end
   local host = opts.host or 'localhost'
   local port = opts.port
-  if host == 'localhost' then host = '127.0.0.1' end
+  if host == 'localhost' then host = opts.family == 6 and '::1' or '127.0.0.1' end
   if isIP(host) ~= 0 then
     connectTo(self, host, port, opts)
     return self
