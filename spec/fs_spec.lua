@@ -37,6 +37,25 @@ t.test('big files read again and again, larger then smaller', function(done)
   end))
 end)
 
+t.test('a file past 8 MiB is read in two halves at once, every byte in its place', function(done)
+  -- Each 64 KiB block starts with its own number, so a half put in the
+  -- wrong place shows.
+  local blocks = {}
+  for i = 1, 9 * 16 + 3 do
+    local head = ('%08d'):format(i)
+    blocks[i] = head .. string.rep(string.char(65 + i % 26), 65536 - #head)
+  end
+  local data = table.concat(blocks) .. 'tail'
+  fs.writeFileSync(P('halves'), data)
+  fs.readFile(P('halves'), t.mustCall(function(err, s)
+    t.eq(err, nil)
+    t.eq(#s, #data)
+    t.ok(s == data, 'same bytes')
+    fs.unlinkSync(P('halves'))
+    done()
+  end))
+end)
+
 t.test('readFile and writeFile with callbacks', function(done)
   fs.writeFile(P('cb'), 'hello', t.mustCall(function(err)
     t.eq(err, nil)
