@@ -735,3 +735,42 @@ t.test('after close(), a kept-alive connection gets Connection: close and the se
     end)
   end)
 end)
+
+t.test('a 4 MiB upload read slowly: the socket stops reading, nothing is lost', function(done)
+  local SIZE = 4 * 1048576
+  serve(function(req, res)
+    local got, paused = 0, 0
+    req:on('data', function(c)
+      got = got + #c
+      if req.socket.bytesRead - got > 1048576 then t.ok(false, 'read far ahead of the reader') end
+      req:pause()
+      paused = paused + 1
+      setTimeout(function() req:resume() end, 1)
+    end)
+    req:on('end', function()
+      t.eq(got, SIZE)
+      t.ok(paused > 4)
+      res:finish(tostring(got))
+    end)
+  end, function(server, port)
+    local req = http.request({ host = '127.0.0.1', port = port, method = 'PUT', agent = false,
+      headers = { ['Content-Length'] = SIZE } }, function(res)
+      local b = ''
+      res:on('data', function(c) b = b .. c end)
+      res:on('end', function()
+        t.eq(b, tostring(SIZE))
+        server:close(function() done() end)
+      end)
+    end)
+    local chunk = string.rep('u', 65536)
+    local sent = 0
+    local function more()
+      while sent < SIZE do
+        sent = sent + #chunk
+        if not req:write(chunk) then return req:once('drain', more) end
+      end
+      req:finish()
+    end
+    more()
+  end)
+end, 30000)

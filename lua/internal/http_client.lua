@@ -418,9 +418,26 @@ local function requestHead(req, bodyLen)
   return concat(parts, '', 1, n + 1)
 end
 
+-- 'drain' on the request when its socket drains after a write past the
+-- mark.
+local function waitDrain(req, sock)
+  req.writableNeedDrain = true
+  if rawget(req, '_drainWait') then return end
+  req._drainWait = true
+  sock:once('drain', function()
+    req._drainWait = nil
+    req.writableNeedDrain = false
+    emit(req, 'drain')
+  end)
+end
+
 local function out(req, data)
   local sock = rawget(req, 'socket')
-  if sock then return sock:write(data) end
+  if sock then
+    local ok = sock:write(data)
+    if ok == false then waitDrain(req, sock) end
+    return ok
+  end
   local q = rawget(req, '_outq')
   if not q then q = {}; req._outq = q end
   q[#q + 1] = data
