@@ -82,7 +82,7 @@ local function c0(c) return c < 0x20 or c > 0x7E end
 local fragmentSet = setOf(c0, ' "<>`')
 local querySet = setOf(c0, ' "#<>')
 local specialQuerySet = setOf(querySet, "'")
-local pathSet = setOf(querySet, '?`{}')
+local pathSet = setOf(querySet, '?^`{}')
 local userinfoSet = setOf(pathSet, '/:;=@[\\]^|')
 
 local C0 = makeSet(c0)
@@ -586,7 +586,13 @@ local function basicParse(input, base)
     -- An opaque path: 'mailto:x', 'data:...'.
     local q = find(s, '[?#]', pos)
     url.path = nil
-    url.opaque = encode(sub(s, pos, q and q - 1 or #s), C0)
+    local p = encode(sub(s, pos, q and q - 1 or #s), C0)
+    if q and byte(p, #p) == 32 then
+      -- A space just before '?' or '#' is encoded, so that the path keeps
+      -- it when the query or fragment is removed later.
+      p = sub(p, 1, -2) .. '%20'
+    end
+    url.opaque = p
     if q then parseQueryFragment(s, q, url, false) end
     return url
   end
@@ -662,16 +668,6 @@ local function origin(url)
   end
   if SPECIAL[s] and s ~= 'file' then return s .. '://' .. hostString(url) end
   return 'null'
-end
-
--- Trailing spaces of an opaque path go when nothing follows them any more
--- (they would be stripped when the href is parsed again).
-local function stripTrailingSpaces(url)
-  local p = url.opaque
-  if not p or url.fragment or url.query then return end
-  local j = #p
-  while byte(p, j) == 32 do j = j - 1 end
-  if j < #p then url.opaque = sub(p, 1, j) end
 end
 
 -- application/x-www-form-urlencoded ----------------------------------------
@@ -977,9 +973,10 @@ function setters.host(self, rec, v) setHost(rec, text(v, 'host'), false) end
 function setters.hostname(self, rec, v) setHost(rec, text(v, 'hostname'), true) end
 
 function setters.port(self, rec, v)
-  v = removeTabs(text(v, 'port'))
+  v = text(v, 'port')
   if cannotHaveCredentials(rec) then return end
   if v == '' then rec.port = nil return end
+  v = removeTabs(v)
   local digits = match(v, '^%d*')
   if digits == '' then return end
   local n = tonumber(digits)
@@ -1008,7 +1005,6 @@ function setters.search(self, rec, v)
   v = text(v, 'search')
   if v == '' then
     rec.query = nil
-    stripTrailingSpaces(rec)
     refreshParams(self)
     return
   end
@@ -1022,7 +1018,6 @@ function setters.hash(self, rec, v)
   v = text(v, 'hash')
   if v == '' then
     rec.fragment = nil
-    stripTrailingSpaces(rec)
     return
   end
   v = removeTabs(v)
@@ -1105,12 +1100,8 @@ local function update(self, list)
   if not owner then return end
   local rec = rawget(owner, '_url')
   local s = serializeForm(list)
-  if s == '' then
-    rec.query = nil
-    stripTrailingSpaces(rec)
-  else
-    rec.query = s
-  end
+  if s == '' then s = nil end
+  rec.query = s
 end
 
 function URLSearchParams:append(name, value)
