@@ -13,7 +13,6 @@ local require, binding = ...
 
 local errors = require('internal/errors')
 local class = require('internal/class')
-local path = require('path')
 local querystring = require('querystring')
 local codec = require('internal/urlcodec')
 
@@ -1279,13 +1278,28 @@ local function fileURLToPath(u)
 end
 M.fileURLToPath = fileURLToPath
 
+-- path.resolve(p), in time linear in the length of p: process.cwd() in
+-- front of a relative path, then '.', '..' and empty segments resolved.
+local function resolvePath(p)
+  if byte(p, 1) ~= SLASH then p = process.cwd() .. '/' .. p end
+  local out = {}
+  for seg in p:gmatch('[^/]+') do
+    if seg == '..' then
+      out[#out] = nil
+    elseif seg ~= '.' then
+      out[#out + 1] = seg
+    end
+  end
+  return '/' .. concat(out, '/')
+end
+
 local FILE_PATH_ESCAPES = { ['%'] = '%25', ['\\'] = '%5C', ['\n'] = '%0A', ['\r'] = '%0D', ['\t'] = '%09' }
 
 -- pathToFileURL(path): the file URL of the absolute form of path; a
 -- trailing slash is kept.
 function M.pathToFileURL(p)
   errors.checkString(p, 'path')
-  local resolved = path.resolve(p)
+  local resolved = resolvePath(p)
   if byte(p, #p) == SLASH and byte(resolved, #resolved) ~= SLASH then resolved = resolved .. '/' end
   resolved = gsub(resolved, '[%%\\\n\r\t]', FILE_PATH_ESCAPES)
   local rec = newRecord('file')
@@ -1680,23 +1694,28 @@ local function resolveObject(source, relative)
   local hasTrailingSlash = ((truthy(result.host) or truthy(relative.host) or #srcPath > 1) and
     (last == '.' or last == '..')) or last == ''
 
+  -- Drops '.' and resolves '..' from the end, counting in `up` the '..'
+  -- that go above the first segment; built as a new list so that a long
+  -- path costs linear time.
   local up = 0
+  local kept = {}
   for i = #srcPath, 1, -1 do
     last = srcPath[i]
     if last == '.' then
-      table.remove(srcPath, i)
+      -- dropped
     elseif last == '..' then
-      table.remove(srcPath, i)
       up = up + 1
     elseif up > 0 then
-      table.remove(srcPath, i)
       up = up - 1
+    else
+      kept[#kept + 1] = last
     end
   end
-
-  if not mustEndAbs and not removeAllDots then
-    for _ = 1, up do table.insert(srcPath, 1, '..') end
-  end
+  local lead = (not mustEndAbs and not removeAllDots) and up or 0
+  local newPath = {}
+  for _ = 1, lead do newPath[#newPath + 1] = '..' end
+  for i = #kept, 1, -1 do newPath[#newPath + 1] = kept[i] end
+  srcPath = newPath
 
   if mustEndAbs and srcPath[1] ~= '' and (not truthy(srcPath[1]) or byte(srcPath[1], 1) ~= SLASH) then
     table.insert(srcPath, 1, '')
