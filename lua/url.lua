@@ -81,7 +81,7 @@ local function c0(c) return c < 0x20 or c > 0x7E end
 local fragmentSet = setOf(c0, ' "<>`')
 local querySet = setOf(c0, ' "#<>')
 local specialQuerySet = setOf(querySet, "'")
-local pathSet = setOf(querySet, '?^`{}')
+local pathSet = setOf(querySet, '?`{}')
 local userinfoSet = setOf(pathSet, '/:;=@[\\]^|')
 
 local C0 = makeSet(c0)
@@ -585,13 +585,7 @@ local function basicParse(input, base)
     -- An opaque path: 'mailto:x', 'data:...'.
     local q = find(s, '[?#]', pos)
     url.path = nil
-    local p = encode(sub(s, pos, q and q - 1 or #s), C0)
-    if q and byte(p, #p) == 32 then
-      -- A space just before '?' or '#' is encoded, so that the path keeps
-      -- it when the query or fragment is removed later.
-      p = sub(p, 1, -2) .. '%20'
-    end
-    url.opaque = p
+    url.opaque = encode(sub(s, pos, q and q - 1 or #s), C0)
     if q then parseQueryFragment(s, q, url, false) end
     return url
   end
@@ -667,6 +661,17 @@ local function origin(url)
   end
   if SPECIAL[s] and s ~= 'file' then return s .. '://' .. hostString(url) end
   return 'null'
+end
+
+-- Trailing spaces of an opaque path go when nothing follows them any more
+-- ('sc:a ?q' with its query removed is 'sc:a'), as a new parse of the href
+-- would strip them.
+local function stripTrailingSpaces(url)
+  local p = url.opaque
+  if not p or url.fragment or url.query then return end
+  local j = #p
+  while j > 0 and byte(p, j) == 32 do j = j - 1 end
+  if j < #p then url.opaque = sub(p, 1, j) end
 end
 
 -- application/x-www-form-urlencoded ----------------------------------------
@@ -972,10 +977,9 @@ function setters.host(self, rec, v) setHost(rec, text(v, 'host'), false) end
 function setters.hostname(self, rec, v) setHost(rec, text(v, 'hostname'), true) end
 
 function setters.port(self, rec, v)
-  v = text(v, 'port')
+  v = removeTabs(text(v, 'port'))
   if cannotHaveCredentials(rec) then return end
   if v == '' then rec.port = nil return end
-  v = removeTabs(v)
   local digits = match(v, '^%d*')
   if digits == '' then return end
   local n = tonumber(digits)
@@ -1004,6 +1008,7 @@ function setters.search(self, rec, v)
   v = text(v, 'search')
   if v == '' then
     rec.query = nil
+    stripTrailingSpaces(rec)
     refreshParams(self)
     return
   end
@@ -1017,6 +1022,7 @@ function setters.hash(self, rec, v)
   v = text(v, 'hash')
   if v == '' then
     rec.fragment = nil
+    stripTrailingSpaces(rec)
     return
   end
   v = removeTabs(v)
@@ -1099,8 +1105,12 @@ local function update(self, list)
   if not owner then return end
   local rec = rawget(owner, '_url')
   local s = serializeForm(list)
-  if s == '' then s = nil end
-  rec.query = s
+  if s == '' then
+    rec.query = nil
+    stripTrailingSpaces(rec)
+  else
+    rec.query = s
+  end
 end
 
 function URLSearchParams:append(name, value)
@@ -1353,6 +1363,17 @@ local FORBIDDEN_LEGACY_V6 = '[%z\t\n\r #%%/<>?@\\^|]'
 
 local legacyFormat
 
+-- JavaScript's decodeURIComponent: a '%' without two hex digits, or
+-- bytes that are not UTF-8 once decoded, raise URIError.
+local function decodeURIComponent(s)
+  if not find(s, '%', 1, true) then return s end
+  local d = percentDecode(s)
+  if find(gsub(s, '%%%x%x', ''), '%', 1, true) or wellFormed(d) ~= d then
+    error(errors.new('URIError', 'ERR_INVALID_URI', 'URI malformed'), 0)
+  end
+  return d
+end
+
 local function legacyParse(url, parseQueryString, slashesDenoteHost)
   errors.checkString(url, 'url')
   local u = {}
@@ -1410,6 +1431,13 @@ local function legacyParse(url, parseQueryString, slashesDenoteHost)
   end
 
   if not hostlessProtocol[lowerProto or ''] and (slashes or (proto and not slashedProtocol[proto])) then
+    -- Tabs and newlines go from the part scanned for the host, as the
+    -- WHATWG parser removes them.
+    local stop = find(rest, '[#/?]')
+    if find(rest, '[\t\n\r]') then
+      local head = removeTabs(stop and sub(rest, 1, stop - 1) or rest)
+      rest = stop and head .. sub(rest, stop) or head
+    end
     local hostEnd, atSign, nonHost = nil, nil, nil
     for i = 1, #rest do
       local c = byte(rest, i)
@@ -1426,7 +1454,7 @@ local function legacyParse(url, parseQueryString, slashesDenoteHost)
     end
     local start = 1
     if atSign then
-      u.auth = percentDecode(sub(rest, 1, atSign - 1))
+      u.auth = decodeURIComponent(sub(rest, 1, atSign - 1))
       start = atSign + 1
     end
     if nonHost then
@@ -1565,8 +1593,8 @@ end
 local function hostFromPath(result, h)
   result.hostname, result.host = h, h
   if type(h) == 'string' then
-    local at = find(h, '@', 2, true)
-    if at then
+    local at = find(h, '@', 1, true)
+    if at and at > 1 then
       local parts = split(h, '@')
       result.auth = parts[1]
       result.host, result.hostname = parts[2], parts[2]
