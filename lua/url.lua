@@ -15,6 +15,7 @@ local errors = require('internal/errors')
 local class = require('internal/class')
 local querystring = require('querystring')
 local codec = require('internal/urlcodec')
+local punycode = require('internal/punycode')
 
 local type, tostring, tonumber, error, pcall = type, tostring, tonumber, error, pcall
 local setmetatable, getmetatable, rawget, rawset = setmetatable, getmetatable, rawget, rawset
@@ -288,9 +289,9 @@ local function serializeIPv6(a)
   return concat(out)
 end
 
--- The host parser: the serialized host, or nil for failure. Domains are
--- ASCII only: a host that is not ASCII once percent-decoded fails, since
--- lode has no IDNA (punycode) tables.
+-- The host parser: the serialized host, or nil for failure. A domain that
+-- is not ASCII is turned into Punycode with the subset of IDNA mapping
+-- that internal/punycode.lua describes.
 local function parseHost(input, opaque)
   if byte(input, 1) == LBRACKET then
     if byte(input, #input) ~= RBRACKET then return nil end
@@ -303,8 +304,9 @@ local function parseHost(input, opaque)
     return encode(input, C0)
   end
   local domain = percentDecode(input)
-  if domain == '' or find(domain, '[\128-\255]') then return nil end
-  domain = lower(domain)
+  if domain == '' then return nil end
+  domain = punycode.toASCII(domain)
+  if not domain or domain == '' then return nil end
   if find(domain, FORBIDDEN_DOMAIN) then return nil end
   if endsInNumber(domain) then return parseIPv4(domain) end
   return domain
@@ -1327,7 +1329,9 @@ end
 
 function M.domainToUnicode(domain)
   errors.checkString(domain, 'domain')
-  return parseHost(domain, false) or ''
+  local h = parseHost(domain, false)
+  if not h then return '' end
+  return punycode.toUnicode(h)
 end
 
 -- The legacy API (lib/url.js) -------------------------------------------------
@@ -1484,6 +1488,13 @@ local function legacyParse(url, parseQueryString, slashesDenoteHost)
     end
     if #u.hostname > 255 then u.hostname = '' else u.hostname = lower(u.hostname) end
     if u.hostname ~= '' then
+      if not ipv6 then
+        -- Node's toASCII: Punycode for what is not ASCII; a domain IDNA
+        -- rejects makes the URL invalid.
+        local ascii = punycode.toASCII(u.hostname)
+        if not ascii then error(invalidURL(url), 0) end
+        u.hostname = ascii
+      end
       if find(u.hostname, ipv6 and FORBIDDEN_LEGACY_V6 or FORBIDDEN_LEGACY) then
         error(invalidURL(url), 0)
       end
@@ -1673,6 +1684,7 @@ local function resolveObject(source, relative)
     if truthy(relative.protocol) then
       relative.hostname = nil
       relative.port = nil
+      result.auth = nil
       if truthy(relative.host) then
         if relPath[1] == '' then relPath[1] = relative.host else table.insert(relPath, 1, relative.host) end
       end
