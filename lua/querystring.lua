@@ -53,74 +53,78 @@ local function checkOptions(options)
   return options
 end
 
--- A custom decoder that raises, or returns no string, falls back to
--- unescape, as Node's try/catch does.
+local unescape = M.unescape
+
+-- A custom decoder that raises falls back to unescape, as Node's
+-- try/catch does; one that returns no string gives its value as text.
 local function decodeWith(decode, s)
-  if decode == nil then return M.unescape(s) end
   local ok, r = pcall(decode, s)
-  if ok and type(r) == 'string' then return r end
-  return M.unescape(s)
+  if not ok then return unescape(s) end
+  if type(r) ~= 'string' then return toText(r, 'decodeURIComponent()') end
+  return r
 end
 
--- Splits s on sep (plain text, any length), calling fn(piece) until it
--- returns false.
-local function eachPiece(s, sep, fn)
-  local start, n, len = 1, #sep, #s
-  while start <= len + 1 do
-    local k = find(s, sep, start, true)
-    if fn(sub(s, start, k and k - 1 or len)) == false then return end
-    if not k then return end
-    start = k + n
+local function addKeyVal(obj, key, value, custom, decode)
+  if key ~= '' and (custom or find(key, '%%%x%x')) then key = decodeWith(decode, key) end
+  if value ~= '' and (custom or find(value, '%%%x%x')) then value = decodeWith(decode, value) end
+  local cur = obj[key]
+  if cur == nil then
+    obj[key] = value
+  elseif type(cur) == 'table' then
+    cur[#cur + 1] = value
+  else
+    obj[key] = { cur, value }
   end
 end
 
 -- parse(str, [sep], [eq], [options]): a table of keys to values; a key
--- given more than once maps to a list of its values, in order.
+-- given more than once maps to a list of its values, in order. Empty
+-- pieces between separators count towards maxKeys, as in Node.
 function M.parse(qs, sep, eq, options)
   sep = checkSep(sep, 'sep', '&')
   eq = checkSep(eq, 'eq', '=')
   options = checkOptions(options)
   local obj = {}
   if type(qs) ~= 'string' or qs == '' then return obj end
-  local maxKeys = 1000
-  local decode = nil
+  local left = 1000
+  -- M.unescape is looked up at each call, so a script may replace it.
+  local decode = M.unescape
   if options then
-    if type(options.maxKeys) == 'number' then maxKeys = options.maxKeys end
-    if type(options.decodeURIComponent) == 'function' and options.decodeURIComponent ~= M.unescape then
-      decode = options.decodeURIComponent
-    end
+    if type(options.maxKeys) == 'number' then left = options.maxKeys > 0 and options.maxKeys or -1 end
+    if type(options.decodeURIComponent) == 'function' then decode = options.decodeURIComponent end
   end
-  local count = 0
-  eachPiece(qs, sep, function(piece)
-    if piece == '' then return true end
-    if maxKeys > 0 and count >= maxKeys then return false end
-    count = count + 1
-    local k = find(piece, eq, 1, true)
-    local key, value
-    if k then
-      key, value = sub(piece, 1, k - 1), sub(piece, k + #eq)
+  if type(decode) ~= 'function' then decode = unescape end
+  local custom = decode ~= unescape
+  -- A custom decoder sees '+' as '%20'; the built-in one gets a space.
+  local plus = custom and '%%20' or ' '
+  local start, len, sepLen, eqLen = 1, #qs, #sep, #eq
+  while true do
+    local k = find(qs, sep, start, true)
+    local piece = sub(qs, start, k and k - 1 or len)
+    if piece == '' then
+      if not k then return obj end
     else
-      key, value = piece, ''
+      local e = find(piece, eq, 1, true)
+      local key, value
+      if e then
+        key, value = sub(piece, 1, e - 1), sub(piece, e + eqLen)
+      else
+        key, value = piece, ''
+      end
+      if find(key, '+', 1, true) then key = gsub(key, '+', plus) end
+      if find(value, '+', 1, true) then value = gsub(value, '+', plus) end
+      addKeyVal(obj, key, value, custom, decode)
     end
-    if find(key, '+', 1, true) then key = gsub(key, '+', '%%20') end
-    if find(value, '+', 1, true) then value = gsub(value, '+', '%%20') end
-    if find(key, '%', 1, true) then key = decodeWith(decode, key) end
-    if find(value, '%', 1, true) then value = decodeWith(decode, value) end
-    local cur = obj[key]
-    if cur == nil then
-      obj[key] = value
-    elseif type(cur) == 'table' then
-      cur[#cur + 1] = value
-    else
-      obj[key] = { cur, value }
-    end
-    return true
-  end)
-  return obj
+    left = left - 1
+    if left == 0 or not k then return obj end
+    start = k + sepLen
+  end
 end
 
 -- A value as stringify writes it: strings encoded, finite numbers and
 -- booleans as text, anything else empty (as Node does).
+local escape = M.escape
+
 local function stringified(v, encode)
   local t = type(v)
   if t == 'string' then return v ~= '' and encode(v) or '' end
@@ -139,17 +143,40 @@ local function keyText(k)
   return tostring(k)
 end
 
--- stringify(obj, [sep], [eq], [options]): the keys of obj in sorted order;
--- a list value repeats its key once per element.
+-- What a custom encoder is given: the value as text, '' for what has none.
+local function primitive(v)
+  local t = type(v)
+  if t == 'string' then return v end
+  if t == 'number' then
+    if v ~= v or v == math.huge or v == -math.huge then return '' end
+    return numberText(v)
+  end
+  if t == 'boolean' then return tostring(v) end
+  return ''
+end
+
+-- A list value: a table with a first element, or an empty table (Node's
+-- empty array, which adds nothing).
+local function isList(v)
+  return type(v) == 'table' and (v[1] ~= nil or next(v) == nil)
+end
+
+-- stringify(obj, [sep], [eq], [options]): the keys of obj in sorted order
+-- (numbers first, then strings); a list value repeats its key once per
+-- element.
 function M.stringify(obj, sep, eq, options)
   sep = checkSep(sep, 'sep', '&')
   eq = checkSep(eq, 'eq', '=')
   options = checkOptions(options)
   local encode = M.escape
-  if options and type(options.encodeURIComponent) == 'function' then
-    local custom = options.encodeURIComponent
-    encode = function(s)
-      local r = custom(s)
+  if options and type(options.encodeURIComponent) == 'function' then encode = options.encodeURIComponent end
+  if type(encode) ~= 'function' then encode = escape end
+  local convert
+  if encode == escape then
+    convert = stringified
+  else
+    convert = function(v)
+      local r = encode(primitive(v))
       if type(r) ~= 'string' then return toText(r, 'encodeURIComponent()') end
       return r
     end
@@ -168,14 +195,22 @@ function M.stringify(obj, sep, eq, options)
   for i = 1, #keys do
     local k = keys[i]
     local v = obj[k]
-    local ks = stringified(keyText(k), encode) .. eq
-    if type(v) == 'table' then
-      for j = 1, #v do fields[#fields + 1] = ks .. stringified(v[j], encode) end
+    local ks = convert(keyText(k), encode) .. eq
+    if isList(v) then
+      for j = 1, #v do fields[#fields + 1] = ks .. convert(v[j], encode) end
     else
-      fields[#fields + 1] = ks .. stringified(v, encode)
+      fields[#fields + 1] = ks .. convert(v, encode)
     end
   end
   return concat(fields, sep)
+end
+
+-- unescapeBuffer(str, [decodeSpaces]): the bytes of str with each valid
+-- %XX decoded ('+' as a space when decodeSpaces), as a Buffer.
+function M.unescapeBuffer(str, decodeSpaces)
+  str = toText(str, 'str')
+  if decodeSpaces then str = gsub(str, '+', ' ') end
+  return Buffer.from(percentDecode(str))
 end
 
 M.decode = M.parse
