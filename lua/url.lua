@@ -36,9 +36,11 @@ local function isSpecial(scheme) return SPECIAL[scheme] ~= nil end
 
 local HEX, percentDecode, wellFormed = codec.HEX, codec.percentDecode, codec.wellFormed
 
--- A set is a Lua pattern class matching the bytes to encode. Runs of
--- plain bytes become ranges, so that gsub tests each byte against a
--- handful of entries, not a hundred.
+-- A set is a table: set[byte] is true for each byte to encode, and
+-- set.pattern a Lua pattern class matching them for gsub. The test runs
+-- as a byte loop, which the JIT compiles (pattern matching it does not);
+-- in the class, runs of bytes become ranges so that gsub tests each byte
+-- against a handful of entries, not a hundred.
 local function makeSet(inSet)
   local parts = {}
   local i = 0
@@ -64,7 +66,17 @@ local function makeSet(inSet)
       i = i + 1
     end
   end
-  return '[' .. concat(parts) .. ']'
+  local set = { pattern = '[' .. concat(parts) .. ']' }
+  for c = 0, 255 do set[c] = inSet(c) or nil end
+  return set
+end
+
+-- True when some byte of s is in the set.
+local function anyIn(s, set)
+  for i = 1, #s do
+    if set[byte(s, i)] then return true end
+  end
+  return false
 end
 
 local function charsOf(s)
@@ -96,22 +108,40 @@ local USERINFO = makeSet(userinfoSet)
 local FORM = '[^A-Za-z0-9%*%-%._ ]'
 
 local function encode(s, set)
-  if not find(s, set) then return s end
-  return (gsub(s, set, HEX))
+  if not anyIn(s, set) then return s end
+  return (gsub(s, set.pattern, HEX))
 end
+
+local TABS = { [9] = true, [10] = true, [13] = true }
+
+-- The position of the first byte of s in the set from init on, or nil.
+local function findIn(s, set, init)
+  for i = init or 1, #s do
+    if set[byte(s, i)] then return i end
+  end
+  return nil
+end
+
+local QUERY_OR_FRAGMENT = { [QUESTION] = true, [HASH] = true }
+local SLASHES = { [SLASH] = true, [BACKSLASH] = true }
+local ONE_SLASH = { [SLASH] = true }
+local END_OF_AUTHORITY = { [SLASH] = true, [QUESTION] = true, [HASH] = true }
+local END_OF_SPECIAL_AUTHORITY = { [SLASH] = true, [BACKSLASH] = true, [QUESTION] = true, [HASH] = true }
+local BRACKETS_OR_COLON = { [LBRACKET] = true, [RBRACKET] = true, [COLON] = true }
 
 -- Removes every tab, line feed and carriage return.
 local function removeTabs(s)
-  if find(s, '[\t\n\r]') then return (gsub(s, '[\t\n\r]', '')) end
+  if anyIn(s, TABS) then return (gsub(s, '[\t\n\r]', '')) end
   return s
 end
 
 -- Strips leading and trailing C0 controls and spaces, then removes tabs
 -- and newlines: what the parser does first with its input.
 local function prepare(s)
-  local i = find(s, '[^%z\1- ]')
-  if not i then return '' end
   local j = #s
+  local i = 1
+  while i <= j and byte(s, i) <= 32 do i = i + 1 end
+  if i > j then return '' end
   while byte(s, j) <= 32 do j = j - 1 end
   if i > 1 or j < #s then s = sub(s, i, j) end
   return removeTabs(s)
@@ -119,8 +149,9 @@ end
 
 -- Hosts ---------------------------------------------------------------------
 
-local FORBIDDEN_HOST = '[%z\t\n\r #/:<>?@%[\\%]^|]'
-local FORBIDDEN_DOMAIN = '[%z\1-\31 #/:<>?@%[\\%]^|%%\127]'
+local FORBIDDEN_HOST = charsOf('\0\t\n\r #/:<>?@[\\]^|')
+local FORBIDDEN_DOMAIN = charsOf(' #/:<>?@[\\]^|%\127')
+for c = 0, 31 do FORBIDDEN_DOMAIN[c] = true end
 
 local function parseIPv4Number(s)
   if s == '' then return nil end
@@ -142,7 +173,11 @@ end
 -- True when the last label (a trailing empty one aside) is a number, so
 -- the host must be an IPv4 address.
 local function endsInNumber(domain)
-  local last = match(domain, '([^.]*)%.?$')
+  local j = #domain
+  if byte(domain, j) == DOT then j = j - 1 end
+  local i = j
+  while i > 0 and byte(domain, i) ~= DOT do i = i - 1 end
+  local last = sub(domain, i + 1, j)
   if last == '' then return false end
   if not find(last, '[^%d]') then return true end
   return find(last, '^0[xX]%x*$') ~= nil
@@ -295,19 +330,19 @@ end
 local function parseHost(input, opaque)
   if byte(input, 1) == LBRACKET then
     if byte(input, #input) ~= RBRACKET then return nil end
-    local a = parseIPv6(sub(input, 2, -2))
+    local a = parseIPv6(sub(input, 2, #input - 1))
     if not a then return nil end
     return '[' .. serializeIPv6(a) .. ']'
   end
   if opaque then
-    if find(input, FORBIDDEN_HOST) then return nil end
+    if anyIn(input, FORBIDDEN_HOST) then return nil end
     return encode(input, C0)
   end
   local domain = percentDecode(input)
   if domain == '' then return nil end
   domain = punycode.toASCII(domain)
   if not domain or domain == '' then return nil end
-  if find(domain, FORBIDDEN_DOMAIN) then return nil end
+  if anyIn(domain, FORBIDDEN_DOMAIN) then return nil end
   if endsInNumber(domain) then return parseIPv4(domain) end
   return domain
 end
@@ -356,10 +391,10 @@ end
 local function addSegments(url, p, special)
   local list = url.path
   local isFile = url.scheme == 'file'
-  local sep = special and '[/\\]' or '/'
+  local sep = special and SLASHES or ONE_SLASH
   local start = 1
   while true do
-    local k = find(p, sep, start)
+    local k = findIn(p, sep, start)
     local seg = sub(p, start, k and k - 1 or #p)
     seg = encode(seg, PATH)
     if isDoubleDot(seg) then
@@ -404,7 +439,7 @@ end
 -- `start` set this is the path start state: one leading slash is
 -- dropped, and a non-special URL may have no path at all.
 local function parseTail(s, pos, url, special, start)
-  local q = find(s, '[?#]', pos)
+  local q = findIn(s, QUERY_OR_FRAGMENT, pos)
   local pathEnd = q and q - 1 or #s
   if start then
     local c = byte(s, pos)
@@ -426,7 +461,7 @@ end
 local function hostColon(s)
   local inside, i = false, 1
   while true do
-    local k = find(s, '[%[%]:]', i)
+    local k = findIn(s, BRACKETS_OR_COLON, i)
     if not k then return nil end
     local c = byte(s, k)
     if c == LBRACKET then inside = true
@@ -449,10 +484,13 @@ end
 
 local function parseAuthority(s, pos, url)
   local special = isSpecial(url.scheme)
-  local e = find(s, special and '[/\\?#]' or '[/?#]', pos)
+  local e = findIn(s, special and END_OF_SPECIAL_AUTHORITY or END_OF_AUTHORITY, pos)
   local authEnd = e and e - 1 or #s
   local auth = sub(s, pos, authEnd)
-  local at = match(auth, '^.*()@')
+  local at = nil
+  for i = #auth, 1, -1 do
+    if byte(auth, i) == 64 then at = i break end
+  end
   if at then
     local userinfo = sub(auth, 1, at - 1)
     local colon = find(userinfo, ':', 1, true)
@@ -500,7 +538,7 @@ local function parseFile(s, pos, url, base)
     local c2 = byte(s, pos + 1)
     if c2 == SLASH or c2 == BACKSLASH then
       -- The file host state.
-      local e = find(s, '[/\\?#]', pos + 2)
+      local e = findIn(s, END_OF_SPECIAL_AUTHORITY, pos + 2)
       local hostEnd = e and e - 1 or #s
       local buf = sub(s, pos + 2, hostEnd)
       if isDriveLetter(buf) then
@@ -585,7 +623,7 @@ local function basicParse(input, base)
       return parseTail(s, pos + 1, url, false, false)
     end
     -- An opaque path: 'mailto:x', 'data:...'.
-    local q = find(s, '[?#]', pos)
+    local q = findIn(s, QUERY_OR_FRAGMENT, pos)
     url.path = nil
     url.opaque = encode(sub(s, pos, q and q - 1 or #s), C0)
     if q then parseQueryFragment(s, q, url, false) end
@@ -1501,7 +1539,7 @@ local function legacyParse(url, parseQueryString, slashesDenoteHost)
     end
     u.host = u.hostname .. (truthy(u.port) and (':' .. u.port) or '')
     if ipv6 then
-      u.hostname = sub(u.hostname, 2, -2)
+      u.hostname = sub(u.hostname, 2, #u.hostname - 1)
       if byte(rest, 1) ~= SLASH then rest = '/' .. rest end
     end
   end
@@ -1841,7 +1879,7 @@ end
 function M.urlToHttpOptions(u)
   local rec = checkURL(u)
   local hostname = rec.host or ''
-  if byte(hostname, 1) == LBRACKET then hostname = sub(hostname, 2, -2) end
+  if byte(hostname, 1) == LBRACKET then hostname = sub(hostname, 2, #hostname - 1) end
   local o = {
     protocol = rec.scheme .. ':',
     hostname = hostname,

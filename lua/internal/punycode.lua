@@ -220,9 +220,16 @@ local function validPunycode(label)
 end
 
 -- The ASCII form of a domain (percent-decoded already), or nil.
+local function hasNonASCII(s)
+  for i = 1, #s do
+    if byte(s, i) >= 0x80 then return true end
+  end
+  return false
+end
+
 function M.toASCII(domain)
   local labels
-  if find(domain, '[\128-\255]') then
+  if hasNonASCII(domain) then
     local cps = decodeUTF8(domain)
     if not cps then return nil end
     local mapped, n = {}, 0
