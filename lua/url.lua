@@ -795,10 +795,7 @@ end
 local function text(v, name)
   local t = type(v)
   if t == 'string' then return v end
-  if t == 'number' then
-    if v % 1 == 0 and v > -1e15 and v < 1e15 then return format('%d', v) end
-    return tostring(v)
-  end
+  if t == 'number' then return codec.numberText(v) end
   error(errors.ERR_INVALID_ARG_TYPE(name, 'of type string', v), 0)
 end
 
@@ -1052,8 +1049,9 @@ function setters.search(self, rec, v)
     refreshParams(self)
     return
   end
-  v = removeTabs(v)
+  -- The leading '?' goes before tabs and newlines do, as the standard says.
   if byte(v, 1) == QUESTION then v = sub(v, 2) end
+  v = removeTabs(v)
   rec.query = encode(v, isSpecial(rec.scheme) and SPECIAL_QUERY or QUERY)
   refreshParams(self)
 end
@@ -1065,8 +1063,8 @@ function setters.hash(self, rec, v)
     stripTrailingSpaces(rec)
     return
   end
-  v = removeTabs(v)
   if byte(v, 1) == HASH then v = sub(v, 2) end
+  v = removeTabs(v)
   rec.fragment = encode(v, FRAGMENT)
 end
 

@@ -1151,6 +1151,12 @@ t.test('setters: the examples of Node\'s documentation', function()
   t.eq(u.origin, 'ws://x')
   u.custom = 5
   t.eq(u.custom, 5)
+  -- The leading '?' or '#' is dropped before tabs and newlines are.
+  local q = URL:new('http://h/')
+  q.search = '\n?x'
+  t.eq(q.href, 'http://h/??x')
+  q.hash = '\t#y'
+  t.eq(q.href, 'http://h/??x##y')
   local f = URL:new('file:///tmp/x')
   f.username = 'no'
   f.port = '1'
