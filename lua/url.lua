@@ -706,9 +706,9 @@ end
 -- Trailing spaces of an opaque path go when nothing follows them any more
 -- ('sc:a ?q' with its query removed is 'sc:a'), as a new parse of the href
 -- would strip them.
-local function stripTrailingSpaces(url)
+local function stripTrailingSpaces(url, evenWithQuery)
   local p = url.opaque
-  if not p or url.fragment or url.query then return end
+  if not p or url.fragment or (url.query and not evenWithQuery) then return end
   local j = #p
   while j > 0 and byte(p, j) == 32 do j = j - 1 end
   if j < #p then url.opaque = sub(p, 1, j) end
@@ -1143,12 +1143,12 @@ local function update(self, list)
   if not owner then return end
   local rec = rawget(owner, '_url')
   local s = serializeForm(list)
-  if s == '' then
-    rec.query = nil
-    stripTrailingSpaces(rec)
-  else
-    rec.query = s
-  end
+  if s == '' then s = nil end
+  rec.query = s
+  -- Node 20 strips an opaque path's trailing spaces on every update from
+  -- searchParams, with or without a query left ('sc:x ?a' with a pair
+  -- appended is 'sc:x?a=&c=d').
+  stripTrailingSpaces(rec, true)
 end
 
 function URLSearchParams:append(name, value)
