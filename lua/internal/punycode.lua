@@ -210,6 +210,9 @@ local M = {}
 -- A decoded 'xn--' label must be valid as it stands: well-formed, not
 -- empty, and made of code points the mapping leaves alone.
 local function validPunycode(label)
+  -- Decoding inserts each code point into a list: quadratic, so a label
+  -- far longer than DNS allows fails at once (as in toASCII).
+  if #label > 1004 then return nil end
   local cps = decode(sub(label, 5))
   if not cps or #cps == 0 then return nil end
   for i = 1, #cps do
