@@ -7,7 +7,7 @@ local errors = require('internal/errors')
 local codec = require('internal/urlcodec')
 
 local type, tostring, error, pcall, next = type, tostring, error, pcall, next
-local byte, sub, find, gsub = string.byte, string.sub, string.find, string.gsub
+local sub, find, gsub = string.sub, string.find, string.gsub
 local concat, sort = table.concat, table.sort
 local HEX, percentDecode, wellFormed, numberText =
   codec.HEX, codec.percentDecode, codec.wellFormed, codec.numberText

@@ -17,11 +17,11 @@ local querystring = require('querystring')
 local codec = require('internal/urlcodec')
 local punycode = require('internal/punycode')
 
-local type, tostring, tonumber, error, pcall = type, tostring, tonumber, error, pcall
+local type, tostring, tonumber, error = type, tostring, tonumber, error
 local setmetatable, getmetatable, rawget, rawset = setmetatable, getmetatable, rawget, rawset
-local byte, char, sub, find, lower, gsub, match, format, rep =
+local byte, char, sub, find, lower, gsub, match, format =
   string.byte, string.char, string.sub, string.find, string.lower, string.gsub,
-  string.match, string.format, string.rep
+  string.match, string.format
 local concat, sort, floor = table.concat, table.sort, math.floor
 
 local SLASH, BACKSLASH, QUESTION, HASH, COLON, DOT = 47, 92, 63, 35, 58, 46
