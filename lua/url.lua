@@ -863,6 +863,13 @@ URL.__eq = function(a, b)
   return isURL(a) and isURL(b) and serialize(rawget(a, '_url')) == serialize(rawget(b, '_url'))
 end
 
+-- A URL object around a record, without the checks of `new`.
+local function newURL(rec)
+  local u = setmetatable({}, URL)
+  rawset(u, '_url', rec)
+  return u
+end
+
 function URL:toString()
   return serialize(checkURL(self))
 end
@@ -884,15 +891,7 @@ function URL.parse(input, base)
   if base ~= nil then base = urlText(base, 'base') end
   local rec = parseWithBase(input, base)
   if not rec then return nil end
-  local u = setmetatable({}, URL)
-  rawset(u, '_url', rec)
-  return u
-end
-
-local function newURL(rec)
-  local u = setmetatable({}, URL)
-  rawset(u, '_url', rec)
-  return u
+  return newURL(rec)
 end
 
 -- The URL's searchParams, made when first read.
