@@ -1840,14 +1840,22 @@ function M.format(obj, options)
     return legacyFormat(legacyParse(obj))
   end
   if isURL(obj) then
+    local rec = rawget(obj, '_url')
     local noAuth, noFragment, noSearch = false, false, false
     if options ~= nil then
       errors.checkTable(options, 'options')
       noAuth = options.auth == false
       noFragment = options.fragment == false
       noSearch = options.search == false
+      if options.unicode == true and rec.host and not rec.opaque then
+        -- The host's xn-- labels decoded, on a copy of the record.
+        local copy = {}
+        for k, v in next, rec do copy[k] = v end
+        copy.host = punycode.toUnicode(rec.host)
+        rec = copy
+      end
     end
-    return serialize(rawget(obj, '_url'), noFragment, noAuth, noSearch)
+    return serialize(rec, noFragment, noAuth, noSearch)
   end
   if type(obj) ~= 'table' then
     error(errors.ERR_INVALID_ARG_TYPE('urlObject', 'of type table or string', obj), 0)

@@ -1438,6 +1438,9 @@ t.test('url.format (test-url-format.js)', function()
   local u = URL:new('http://user:pw@h.com:81/p?q=1#f')
   t.eq(url.format(u), 'http://user:pw@h.com:81/p?q=1#f')
   t.eq(url.format(u, { auth = false, search = false, fragment = false }), 'http://h.com:81/p')
+  local idn = URL:new('http://xn--mnchen-3ya.de/a?b#c')
+  t.eq(url.format(idn, { unicode = true }), 'http://münchen.de/a?b#c')
+  t.eq(url.format(idn), 'http://xn--mnchen-3ya.de/a?b#c')
 end)
 
 -- { from, to, url.resolve(from, to) }
