@@ -1402,6 +1402,11 @@ local FORBIDDEN_LEGACY_V6 = '[%z\t\n\r #%%/<>?@\\^|]'
 
 local legacyFormat
 
+-- The legacy parser's result: a table of Node's fields whose metatable
+-- gives it Node's Url methods (format, resolve, resolveObject).
+local Url = class.Object:extend('Url')
+M.Url = Url
+
 -- JavaScript's decodeURIComponent: a '%' without two hex digits, or
 -- bytes that are not UTF-8 once decoded, raise URIError.
 local function decodeURIComponent(s)
@@ -1415,7 +1420,7 @@ end
 
 local function legacyParse(url, parseQueryString, slashesDenoteHost)
   errors.checkString(url, 'url')
-  local u = {}
+  local u = setmetatable({}, Url)
   -- Trims whitespace and turns backslashes into slashes before the first
   -- '?' or '#'.
   local first = find(url, '[^%z\1- ]')
@@ -1649,7 +1654,7 @@ local function hostFromPath(result, h)
 end
 
 local function resolveObject(source, relative)
-  local result = {}
+  local result = setmetatable({}, Url)
   copyFields(result, source)
   result.hash = relative.hash
   if relative.href == '' then
@@ -1871,13 +1876,50 @@ function M.resolve(from, to)
   return resolveObject(legacyParse(from, false, true), legacyParse(to, false, true)).href
 end
 
-function M.resolveObject(from, to)
-  errors.checkString(from, 'from')
-  if type(to) == 'string' then to = legacyParse(to, false, true) end
-  errors.checkTable(to, 'to')
+-- The relative side of a resolve: parsed when a string, else a copy of
+-- the fields (resolveObject changes the relative it works on).
+local function relativeOf(to)
+  if type(to) == 'string' then return legacyParse(to, false, true) end
+  errors.checkTable(to, 'relative')
   local rel = {}
   copyFields(rel, to)
-  return resolveObject(legacyParse(from, false, true), rel)
+  return rel
+end
+
+function M.resolveObject(from, to)
+  errors.checkString(from, 'from')
+  return resolveObject(legacyParse(from, false, true), relativeOf(to))
+end
+
+local function checkUrl(self)
+  if type(self) ~= 'table' or getmetatable(self) ~= Url then error(errors.ERR_INVALID_THIS('Url'), 0) end
+  return self
+end
+
+-- Url:new() is an empty Url; Url:parse(s, ...) fills it as url.parse does.
+function Url:parse(s, parseQueryString, slashesDenoteHost)
+  checkUrl(self)
+  local u = legacyParse(s, parseQueryString, slashesDenoteHost)
+  for i = 1, #FIELDS do
+    local k = FIELDS[i]
+    self[k] = u[k]
+  end
+  return self
+end
+
+function Url:format()
+  return legacyFormat(checkUrl(self))
+end
+
+function Url:resolve(relative)
+  checkUrl(self)
+  errors.checkString(relative, 'relative')
+  return resolveObject(self, relativeOf(relative)).href
+end
+
+function Url:resolveObject(relative)
+  checkUrl(self)
+  return resolveObject(self, relativeOf(relative))
 end
 
 -- url.urlToHttpOptions(url): the options table http.request takes.

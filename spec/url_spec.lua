@@ -1682,6 +1682,14 @@ t.test('url.resolve (test-url-relative.js)', function()
     end
   end
   check(failures)
+  -- url.parse gives a Url, with Node's methods.
+  local parsed = url.parse('http://a.com/b/c?d#e')
+  t.eq(getmetatable(parsed), url.Url)
+  t.eq(parsed:format(), 'http://a.com/b/c?d#e')
+  t.eq(parsed:resolve('../x'), 'http://a.com/x')
+  t.eq(parsed:resolveObject('//other/p').href, 'http://other/p')
+  t.eq(url.Url:new():parse('/p?q').search, '?q')
+  t.raises(function() url.Url.parse({}, 'x') end, 'ERR_INVALID_THIS')
   local r = url.resolveObject('http://nodejs.org/', "jAvascript:alert(1);a='@white-listed.com'")
   t.eq(r.href, "javascript:alert(1);a='@white-listed.com'")
   t.eq(r.protocol, 'javascript:')
