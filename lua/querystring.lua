@@ -11,11 +11,16 @@ local sub, find, gsub = string.sub, string.find, string.gsub
 local concat, sort = table.concat, table.sort
 local HEX, percentDecode, wellFormed, numberText =
   codec.HEX, codec.percentDecode, codec.wellFormed, codec.numberText
+local makeSet, anyIn = codec.makeSet, codec.anyIn
 
 local M = {}
 
--- encodeURIComponent's unreserved set: A-Z a-z 0-9 - _ . ! ~ * ' ( ).
-local ESCAPE = "[^A-Za-z0-9%-_%.!~%*'%(%)]"
+-- All but encodeURIComponent's unreserved set: A-Z a-z 0-9 - _ . ! ~ * ' ( ).
+local KEPT = {}
+for c in ("-_.!~*'()"):gmatch('.') do KEPT[c:byte()] = true end
+local ESCAPE = makeSet(function(c)
+  return not ((c >= 48 and c <= 57) or (c >= 65 and c <= 90) or (c >= 97 and c <= 122) or KEPT[c])
+end)
 
 local function toText(v, name)
   local t = type(v)
@@ -29,8 +34,8 @@ end
 -- encodeURIComponent does (bytes, so UTF-8 text comes out as Node's).
 function M.escape(str)
   str = toText(str, 'str')
-  if not find(str, ESCAPE) then return str end
-  return (gsub(str, ESCAPE, HEX))
+  if not anyIn(str, ESCAPE) then return str end
+  return (gsub(str, ESCAPE.pattern, HEX))
 end
 
 -- unescape(str): decodes each valid %XX and keeps every other '%' as it is;

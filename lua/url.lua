@@ -35,49 +35,7 @@ local function isSpecial(scheme) return SPECIAL[scheme] ~= nil end
 -- Percent-encoding ----------------------------------------------------------
 
 local HEX, percentDecode, wellFormed = codec.HEX, codec.percentDecode, codec.wellFormed
-
--- A set is a table: set[byte] is true for each byte to encode, and
--- set.pattern a Lua pattern class matching them for gsub. The test runs
--- as a byte loop, which the JIT compiles (pattern matching it does not);
--- in the class, runs of bytes become ranges so that gsub tests each byte
--- against a handful of entries, not a hundred.
-local function makeSet(inSet)
-  local parts = {}
-  local i = 0
-  local function lit(c)
-    if c == 0 then return '%z' end
-    local ch = char(c)
-    if ch:match('%w') then return ch end
-    return '%' .. ch
-  end
-  while i <= 255 do
-    if inSet(i) then
-      local j = i
-      while j < 255 and inSet(j + 1) do j = j + 1 end
-      local a = i
-      if a == 0 then parts[#parts + 1] = '%z'; a = 1 end
-      if j - a >= 2 and not char(a):match('[%]%%%-%^]') and not char(j):match('[%]%%%-%^]') then
-        parts[#parts + 1] = char(a) .. '-' .. char(j)
-      else
-        for c = a, j do parts[#parts + 1] = lit(c) end
-      end
-      i = j + 1
-    else
-      i = i + 1
-    end
-  end
-  local set = { pattern = '[' .. concat(parts) .. ']' }
-  for c = 0, 255 do set[c] = inSet(c) or nil end
-  return set
-end
-
--- True when some byte of s is in the set.
-local function anyIn(s, set)
-  for i = 1, #s do
-    if set[byte(s, i)] then return true end
-  end
-  return false
-end
+local makeSet, anyIn = codec.makeSet, codec.anyIn
 
 local function charsOf(s)
   local t = {}
@@ -105,7 +63,12 @@ local PATH = makeSet(pathSet)
 local USERINFO = makeSet(userinfoSet)
 -- application/x-www-form-urlencoded: all but alphanumerics and *-._
 -- (the space is turned into '+' afterwards).
-local FORM = '[^A-Za-z0-9%*%-%._ ]'
+local FORM = makeSet(function(c)
+  return not ((c >= 48 and c <= 57) or (c >= 65 and c <= 90) or (c >= 97 and c <= 122) or
+    c == 42 or c == 45 or c == 46 or c == 95 or c == 32)
+end)
+local PLUS_OR_PERCENT = { [43] = true, [37] = true }
+local SPACE = { [32] = true }
 
 local function encode(s, set)
   if not anyIn(s, set) then return s end
@@ -153,6 +116,19 @@ local FORBIDDEN_HOST = charsOf('\0\t\n\r #/:<>?@[\\]^|')
 local FORBIDDEN_DOMAIN = charsOf(' #/:<>?@[\\]^|%\127')
 for c = 0, 31 do FORBIDDEN_DOMAIN[c] = true end
 
+local DIGITS, OCTAL, HEXDIGITS = {}, {}, {}
+for c = 48, 57 do DIGITS[c], HEXDIGITS[c] = true, true end
+for c = 48, 55 do OCTAL[c] = true end
+for c = 65, 70 do HEXDIGITS[c], HEXDIGITS[c + 32] = true, true end
+
+-- True when every byte of s from position i is in the set.
+local function allIn(s, set, i)
+  for k = i or 1, #s do
+    if not set[byte(s, k)] then return false end
+  end
+  return true
+end
+
 local function parseIPv4Number(s)
   if s == '' then return nil end
   local base, digits = 10, s
@@ -160,11 +136,11 @@ local function parseIPv4Number(s)
   if p == '0x' or p == '0X' then
     base, digits = 16, sub(s, 3)
     if digits == '' then return 0 end
-    if find(digits, '[^%x]') then return nil end
+    if not allIn(digits, HEXDIGITS) then return nil end
   elseif #s > 1 and byte(s, 1) == 48 then
     base, digits = 8, sub(s, 2)
-    if find(digits, '[^0-7]') then return nil end
-  elseif find(s, '[^%d]') then
+    if not allIn(digits, OCTAL) then return nil end
+  elseif not allIn(s, DIGITS) then
     return nil
   end
   return tonumber(digits, base)
@@ -179,8 +155,9 @@ local function endsInNumber(domain)
   while i > 0 and byte(domain, i) ~= DOT do i = i - 1 end
   local last = sub(domain, i + 1, j)
   if last == '' then return false end
-  if not find(last, '[^%d]') then return true end
-  return find(last, '^0[xX]%x*$') ~= nil
+  if allIn(last, DIGITS) then return true end
+  local x = byte(last, 2)
+  return byte(last, 1) == 48 and (x == 120 or x == 88) and allIn(last, HEXDIGITS, 3)
 end
 
 local function parseIPv4(domain)
@@ -717,7 +694,7 @@ end
 -- application/x-www-form-urlencoded ----------------------------------------
 
 local function formDecode(s)
-  if find(s, '[+%%]') then
+  if anyIn(s, PLUS_OR_PERCENT) then
     s = gsub(s, '+', ' ')
     s = percentDecode(s)
   end
@@ -743,8 +720,8 @@ local function parseForm(s, list)
 end
 
 local function formEncode(s)
-  if find(s, FORM) then s = gsub(s, FORM, HEX) end
-  if find(s, ' ', 1, true) then s = gsub(s, ' ', '+') end
+  if anyIn(s, FORM) then s = gsub(s, FORM.pattern, HEX) end
+  if anyIn(s, SPACE) then s = gsub(s, ' ', '+') end
   return s
 end
 
@@ -807,10 +784,24 @@ local function urlText(v, name)
   error(errors.ERR_INVALID_ARG_TYPE(name, 'of type string or an instance of URL', v), 0)
 end
 
--- Parses input against base (both already checked): the record or nil.
-local function parseWithBase(input, base)
-  local baseRecord = nil
+-- The checked arguments of new, canParse and parse: the input as text,
+-- the base as text, or as the URL object it is.
+local function parseArgs(input, base)
+  input = urlText(input, 'url')
   if base ~= nil then
+    if isURL(base) then return input, nil, base end
+    base = urlText(base, 'base')
+  end
+  return input, base, nil
+end
+
+-- Parses input against base (both already checked): the record or nil.
+-- A URL object as base lends its record, which the parser only reads.
+local function parseWithBase(input, base, baseObject)
+  local baseRecord = nil
+  if baseObject then
+    baseRecord = rawget(baseObject, '_url')
+  elseif base ~= nil then
     baseRecord = basicParse(base)
     if not baseRecord then return nil end
   end
@@ -825,10 +816,13 @@ function URL:initialize(input, base)
   if type(self) ~= 'table' or getmetatable(self) ~= URL or rawget(self, '_url') ~= nil then
     error(errors.ERR_INVALID_THIS('URL'), 0)
   end
-  input = urlText(input, 'url')
-  if base ~= nil then base = urlText(base, 'base') end
-  local rec = parseWithBase(input, base)
-  if not rec then error(invalidURL(input, base), 0) end
+  local baseObject
+  input, base, baseObject = parseArgs(input, base)
+  local rec = parseWithBase(input, base, baseObject)
+  if not rec then
+    if baseObject then base = serialize(rawget(baseObject, '_url')) end
+    error(invalidURL(input, base), 0)
+  end
   rawset(self, '_url', rec)
 end
 
@@ -880,16 +874,16 @@ end
 
 -- URL.canParse(input, [base]): true when `URL:new(input, base)` would work.
 function URL.canParse(input, base)
-  input = urlText(input, 'url')
-  if base ~= nil then base = urlText(base, 'base') end
-  return parseWithBase(input, base) ~= nil
+  local baseObject
+  input, base, baseObject = parseArgs(input, base)
+  return parseWithBase(input, base, baseObject) ~= nil
 end
 
 -- URL.parse(input, [base]): the URL, or nil where `new` would raise.
 function URL.parse(input, base)
-  input = urlText(input, 'url')
-  if base ~= nil then base = urlText(base, 'base') end
-  local rec = parseWithBase(input, base)
+  local baseObject
+  input, base, baseObject = parseArgs(input, base)
+  local rec = parseWithBase(input, base, baseObject)
   if not rec then return nil end
   return newURL(rec)
 end
@@ -1390,15 +1384,19 @@ local AUTO_ESCAPE = {
   ['<'] = '%3C', ['>'] = '%3E', ['\\'] = '%5C', ['^'] = '%5E', ['`'] = '%60', ['{'] = '%7B',
   ['|'] = '%7C', ['}'] = '%7D',
 }
-local AUTO_ESCAPE_SET = '[\t\n\r "\'<>\\^`{|}]'
+local AUTO_ESCAPE_SET = makeSet(function(c) return AUTO_ESCAPE[char(c)] ~= nil end)
 
 -- Characters that end the host part of `rest`, and those never allowed in
 -- a hostname (RFC 2396), which end it too unless an '@' follows.
 local NON_HOST = {}
 for c in ('\t\n\r "%\';<>\\^`{|}'):gmatch('.') do NON_HOST[byte(c)] = true end
 
-local FORBIDDEN_LEGACY = '[%z\t\n\r #%%/:<>?@%[\\%]^|]'
-local FORBIDDEN_LEGACY_V6 = '[%z\t\n\r #%%/<>?@\\^|]'
+local FORBIDDEN_LEGACY = charsOf('\0\t\n\r #%/:<>?@[\\]^|')
+local FORBIDDEN_LEGACY_V6 = charsOf('\0\t\n\r #%/<>?@\\^|')
+local NOT_IN_HOSTNAME = charsOf('/\\#?:')
+local HOST_STOP = charsOf('#/?')
+local PATH_ESCAPED = charsOf('#?')
+local HASH_SET = charsOf('#')
 
 local legacyFormat
 
@@ -1430,7 +1428,7 @@ local function legacyParse(url, parseQueryString, slashesDenoteHost)
     local last = #url
     while byte(url, last) <= 32 do last = last - 1 end
     rest = sub(url, first, last)
-    local split = find(rest, '[?#]')
+    local split = findIn(rest, QUERY_OR_FRAGMENT)
     local head = split and sub(rest, 1, split - 1) or rest
     hasAt = find(head, '@', 1, true) ~= nil
     hasHash = find(rest, '#', 1, true) ~= nil
@@ -1477,8 +1475,8 @@ local function legacyParse(url, parseQueryString, slashesDenoteHost)
   if not hostlessProtocol[lowerProto or ''] and (slashes or (proto and not slashedProtocol[proto])) then
     -- Tabs and newlines go from the part scanned for the host, as the
     -- WHATWG parser removes them.
-    local stop = find(rest, '[#/?]')
-    if find(rest, '[\t\n\r]') then
+    local stop = findIn(rest, HOST_STOP)
+    if anyIn(rest, TABS) then
       local head = removeTabs(stop and sub(rest, 1, stop - 1) or rest)
       rest = stop and head .. sub(rest, stop) or head
     end
@@ -1520,7 +1518,7 @@ local function legacyParse(url, parseQueryString, slashesDenoteHost)
     local hostname = u.hostname
     local ipv6 = byte(hostname, 1) == LBRACKET and byte(hostname, #hostname) == RBRACKET
     if not ipv6 then
-      local bad = find(hostname, '[/\\#?:]')
+      local bad = findIn(hostname, NOT_IN_HOSTNAME)
       if bad then
         u.hostname = sub(hostname, 1, bad - 1)
         rest = '/' .. sub(hostname, bad) .. rest
@@ -1535,7 +1533,7 @@ local function legacyParse(url, parseQueryString, slashesDenoteHost)
         if not ascii then error(invalidURL(url), 0) end
         u.hostname = ascii
       end
-      if find(u.hostname, ipv6 and FORBIDDEN_LEGACY_V6 or FORBIDDEN_LEGACY) then
+      if anyIn(u.hostname, ipv6 and FORBIDDEN_LEGACY_V6 or FORBIDDEN_LEGACY) then
         error(invalidURL(url), 0)
       end
     end
@@ -1547,7 +1545,7 @@ local function legacyParse(url, parseQueryString, slashesDenoteHost)
   end
 
   if not unsafeProtocol[lowerProto or ''] then
-    if find(rest, AUTO_ESCAPE_SET) then rest = gsub(rest, AUTO_ESCAPE_SET, AUTO_ESCAPE) end
+    if anyIn(rest, AUTO_ESCAPE_SET) then rest = gsub(rest, AUTO_ESCAPE_SET.pattern, AUTO_ESCAPE) end
   end
 
   local hashIdx = find(rest, '#', 1, true)
@@ -1579,13 +1577,16 @@ local function legacyParse(url, parseQueryString, slashesDenoteHost)
 end
 
 -- encodeURIComponent's unreserved set and ':' stay as they are in auth.
-local AUTH_ESCAPE = "[^A-Za-z0-9%-_%.!~%*'%(%):]"
+local AUTH_KEPT = charsOf("-_.!~*'():")
+local AUTH_ESCAPE = makeSet(function(c)
+  return not ((c >= 48 and c <= 57) or (c >= 65 and c <= 90) or (c >= 97 and c <= 122) or AUTH_KEPT[c])
+end)
 
 legacyFormat = function(u)
   local auth = u.auth
   if truthy(auth) then
     auth = tostring(auth)
-    if find(auth, AUTH_ESCAPE) then auth = gsub(auth, AUTH_ESCAPE, HEX) end
+    if anyIn(auth, AUTH_ESCAPE) then auth = gsub(auth, AUTH_ESCAPE.pattern, HEX) end
     auth = auth .. '@'
   else
     auth = ''
@@ -1606,7 +1607,7 @@ legacyFormat = function(u)
   if type(u.query) == 'table' then query = querystring.stringify(u.query) end
   local search = truthy(u.search) and tostring(u.search) or (query ~= '' and ('?' .. query)) or ''
   if protocol ~= '' and byte(protocol, #protocol) ~= COLON then protocol = protocol .. ':' end
-  if find(pathname, '[#?]') then pathname = gsub(pathname, '[#?]', HEX) end
+  if anyIn(pathname, PATH_ESCAPED) then pathname = gsub(pathname, '[#?]', HEX) end
   if truthy(u.slashes) or slashedProtocol[protocol] then
     if truthy(u.slashes) or host ~= '' then
       if pathname ~= '' and byte(pathname, 1) ~= SLASH then pathname = '/' .. pathname end
@@ -1615,7 +1616,7 @@ legacyFormat = function(u)
       host = '//'
     end
   end
-  search = gsub(search, '#', '%%23')
+  if anyIn(search, HASH_SET) then search = gsub(search, '#', '%%23') end
   if hash ~= '' and byte(hash, 1) ~= HASH then hash = '#' .. hash end
   if search ~= '' and byte(search, 1) ~= QUESTION then search = '?' .. search end
   return protocol .. host .. pathname .. search .. hash

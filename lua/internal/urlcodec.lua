@@ -13,12 +13,66 @@ for i = 0, 255 do HEX[char(i)] = format('%%%02X', i) end
 
 M.HEX = HEX
 
-local function hexByte(h) return char(tonumber(h, 16)) end
+-- A set is a table: set[byte] is true for each byte to encode, and
+-- set.pattern a Lua pattern class matching them for gsub. The test runs
+-- as a byte loop, which the JIT compiles (pattern matching it does not);
+-- in the class, runs of bytes become ranges so that gsub tests each byte
+-- against a handful of entries, not a hundred.
+local function makeSet(inSet)
+  local parts = {}
+  local i = 0
+  local function lit(c)
+    if c == 0 then return '%z' end
+    local ch = char(c)
+    if ch:match('%w') then return ch end
+    return '%' .. ch
+  end
+  while i <= 255 do
+    if inSet(i) then
+      local j = i
+      while j < 255 and inSet(j + 1) do j = j + 1 end
+      local a = i
+      if a == 0 then parts[#parts + 1] = '%z'; a = 1 end
+      if j - a >= 2 and not char(a):match('[%]%%%-%^]') and not char(j):match('[%]%%%-%^]') then
+        parts[#parts + 1] = char(a) .. '-' .. char(j)
+      else
+        for c = a, j do parts[#parts + 1] = lit(c) end
+      end
+      i = j + 1
+    else
+      i = i + 1
+    end
+  end
+  local set = { pattern = '[' .. concat(parts) .. ']' }
+  for c = 0, 255 do set[c] = inSet(c) or nil end
+  return set
+end
+
+-- True when some byte of s is in the set.
+local function anyIn(s, set)
+  for i = 1, #s do
+    if set[byte(s, i)] then return true end
+  end
+  return false
+end
+
+M.makeSet = makeSet
+M.anyIn = anyIn
+
+-- The byte of each two hex digits, in either case, for gsub.
+local HEX_PAIRS = {}
+for i = 0, 255 do
+  local h = format('%02X', i)
+  HEX_PAIRS[h] = char(i)
+  HEX_PAIRS[h:lower()] = char(i)
+  HEX_PAIRS[h:sub(1, 1) .. h:sub(2, 2):lower()] = char(i)
+  HEX_PAIRS[h:sub(1, 1):lower() .. h:sub(2, 2)] = char(i)
+end
 
 -- Decodes each valid %XX; anything else stays as it is.
 local function percentDecode(s)
   if not find(s, '%', 1, true) then return s end
-  return (gsub(s, '%%(%x%x)', hexByte))
+  return (gsub(s, '%%(%x%x)', HEX_PAIRS))
 end
 
 -- UTF-8 with each ill-formed sequence replaced by U+FFFD, one per maximal
@@ -26,7 +80,11 @@ end
 -- percent-decoded bytes that are not UTF-8).
 local REPLACEMENT = '\239\191\189'
 local function wellFormed(s)
-  if not find(s, '[\128-\255]') then return s end
+  local ascii = true
+  for i = 1, #s do
+    if byte(s, i) >= 0x80 then ascii = false break end
+  end
+  if ascii then return s end
   local out, n = {}, 0
   local i, len, last = 1, #s, 1
   while i <= len do
