@@ -5,6 +5,7 @@ local require, binding = ...
 
 local errors = require('internal/errors')
 local codec = require('internal/urlcodec')
+local Buffer = require('buffer').Buffer
 
 local type, tostring, error, pcall, next = type, tostring, error, pcall, next
 local sub, find, gsub = string.sub, string.find, string.gsub

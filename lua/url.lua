@@ -16,6 +16,7 @@ local class = require('internal/class')
 local querystring = require('querystring')
 local codec = require('internal/urlcodec')
 local punycode = require('internal/punycode')
+local process = require('process')
 
 local type, tostring, tonumber, error = type, tostring, tonumber, error
 local setmetatable, getmetatable, rawget, rawset = setmetatable, getmetatable, rawget, rawset
