@@ -584,14 +584,30 @@ local function parseRelative(s, pos, url, base)
   return url
 end
 
+local ALPHA, SCHEME_CHARS = {}, {}
+for c = 65, 90 do ALPHA[c], ALPHA[c + 32] = true, true end
+for c in pairs(ALPHA) do SCHEME_CHARS[c] = true end
+for c = 48, 57 do SCHEME_CHARS[c] = true end
+SCHEME_CHARS[43], SCHEME_CHARS[45], SCHEME_CHARS[46] = true, true, true
+
+-- The end of the scheme at the start of s (a letter, then letters,
+-- digits, '+', '-' or '.'), or nil when s does not start with one.
+local function schemeEnd(s)
+  if not ALPHA[byte(s, 1)] then return nil end
+  local i = 2
+  while SCHEME_CHARS[byte(s, i)] do i = i + 1 end
+  return i - 1
+end
+
 -- The basic URL parser without a state override: the record, or nil.
 local function basicParse(input, base)
   local s = prepare(input)
-  local _, e = find(s, '^[A-Za-z][A-Za-z0-9+.-]*:')
+  local e = schemeEnd(s)
+  if e and byte(s, e + 1) ~= COLON then e = nil end
   if e then
-    local scheme = lower(sub(s, 1, e - 1))
+    local scheme = lower(sub(s, 1, e))
     local url = newRecord(scheme)
-    local pos = e + 1
+    local pos = e + 2
     if scheme == 'file' then
       return parseFile(s, pos, url, base)
     elseif isSpecial(scheme) then
@@ -944,7 +960,7 @@ end
 
 function setters.protocol(self, rec, v)
   v = removeTabs(text(v, 'protocol'))
-  local _, e = find(v, '^[A-Za-z][A-Za-z0-9+.-]*')
+  local e = schemeEnd(v)
   if not e then return end
   local nextByte = byte(v, e + 1)
   if nextByte ~= nil and nextByte ~= COLON then return end
