@@ -1357,19 +1357,21 @@ local function resolvePath(p)
   return '/' .. concat(out, '/')
 end
 
-local FILE_PATH_ESCAPES = { ['%'] = '%25', ['\\'] = '%5C', ['\n'] = '%0A', ['\r'] = '%0D', ['\t'] = '%09' }
+-- What Node 20's pathToFileURL escapes itself before it parses
+-- 'file://' .. path; the parser then encodes the rest of the path set.
+local FILE_PATH_ESCAPES = {}
+for c in ('%\\\n\r\t #?[]^|~'):gmatch('.') do FILE_PATH_ESCAPES[c] = HEX[c] end
+local FILE_PATH_SET = '[%%\\\n\r\t #?%[%]^|~]'
 
 -- pathToFileURL(path): the file URL of the absolute form of path; a
--- trailing slash is kept.
+-- trailing slash is kept. As in Node, the result is parsed, so trailing
+-- C0 controls are stripped.
 function M.pathToFileURL(p)
   errors.checkString(p, 'path')
   local resolved = resolvePath(p)
   if byte(p, #p) == SLASH and byte(resolved, #resolved) ~= SLASH then resolved = resolved .. '/' end
-  resolved = gsub(resolved, '[%%\\\n\r\t]', FILE_PATH_ESCAPES)
-  local rec = newRecord('file')
-  rec.host = ''
-  addSegments(rec, sub(resolved, 2), false)
-  return newURL(rec)
+  resolved = gsub(resolved, FILE_PATH_SET, FILE_PATH_ESCAPES)
+  return newURL(basicParse('file://' .. resolved))
 end
 
 -- Domains ---------------------------------------------------------------------
