@@ -15,7 +15,7 @@ local ticks = require('internal/ticks')
 local common = require('internal/http_common')
 local Buffer = require('buffer').Buffer
 
-local type, tostring, error, rawget, next, setmetatable = type, tostring, error, rawget, next, setmetatable
+local type, tostring, error, rawget, next, setmetatable, getmetatable = type, tostring, error, rawget, next, setmetatable, getmetatable
 local tonumber, floor = tonumber, math.floor
 local concat = table.concat
 local find, lower, format, byte, sub = string.find, string.lower, string.format, string.byte, string.sub
@@ -218,51 +218,20 @@ ClientRequest.writableObjectMode = false
 ClientRequest.aborted = false
 ClientRequest.reusedSocket = false
 
--- A URL string into request options (what Node's urlToHttpOptions gives).
-local function urlOptions(s)
-  local proto, rest = s:match('^(%a[%w+.-]*:)//(.*)$')
-  if not proto then
-    local e = newError('TypeError', 'ERR_INVALID_URL', 'Invalid URL')
-    e.input = s
-    error(e, 0)
-  end
-  proto = lower(proto)
-  local authority, path = rest:match('^([^/?#]*)(.*)$')
-  path = path:gsub('#.*$', '')
-  if path == '' or byte(path, 1) == 63 then path = '/' .. path end
-  local auth, hostport = authority:match('^(.*)@([^@]*)$')
-  if not auth then hostport = authority end
-  local host, port
-  if byte(hostport, 1) == 91 then
-    host, port = hostport:match('^%[([^%]]*)%]:?(%d*)$')
-  else
-    host, port = hostport:match('^([^:]*):?(%d*)$')
-  end
-  if not host or host == '' then
-    local e = newError('TypeError', 'ERR_INVALID_URL', 'Invalid URL')
-    e.input = s
-    error(e, 0)
-  end
-  local o = { protocol = proto, hostname = lower(host), path = path }
-  if port and port ~= '' then o.port = tonumber(port) end
-  if auth then
-    o.auth = auth:gsub('%%(%x%x)', function(h) return string.char(tonumber(h, 16)) end)
-  end
-  return o
-end
-M.urlOptions = urlOptions
+-- A URL (a string, parsed as Node does with new URL(), or a url.URL)
+-- into request options, with url.urlToHttpOptions. url is loaded on the
+-- first request made from a URL.
+local url
 
--- A URL object (url.URL) into request options.
-local function fromURL(u)
-  local o = {
-    protocol = u.protocol, hostname = u.hostname, path = (u.pathname or '/') .. (u.search or ''),
-  }
-  if o.hostname and byte(o.hostname, 1) == 91 then o.hostname = sub(o.hostname, 2, -2) end
-  if u.port and u.port ~= '' then o.port = tonumber(u.port) end
-  if (u.username and u.username ~= '') or (u.password and u.password ~= '') then
-    o.auth = (u.username or '') .. ':' .. (u.password or '')
-  end
-  return o
+local function urlOptions(input)
+  url = url or require('url')
+  if type(input) == 'string' then input = url.URL:new(input) end
+  return url.urlToHttpOptions(input)
+end
+
+local function isURL(v)
+  url = url or require('url')
+  return getmetatable(v) == url.URL
 end
 
 local methodsWithoutBody = { GET = true, HEAD = true, DELETE = true, OPTIONS = true, TRACE = true, CONNECT = true }
@@ -281,10 +250,8 @@ function ClientRequest:initialize(input, options, cb)
   if type(options) == 'function' then cb, options = options, nil end
   if type(input) == 'function' then cb, input = input, nil end
   local o
-  if type(input) == 'string' then
+  if type(input) == 'string' or (type(input) == 'table' and isURL(input)) then
     o = merge(urlOptions(input), options)
-  elseif type(input) == 'table' and rawget(input, 'href') == nil and type(input.href) == 'string' then
-    o = merge(fromURL(input), options)
   elseif type(input) == 'table' then
     o = merge(input, options)
   elseif type(input) == 'nil' then
