@@ -5,7 +5,7 @@ local require, binding = ...
 local errors = require('internal/errors')
 
 local type, select, error = type, select, error
-local byte, sub, concat = string.byte, string.sub, table.concat
+local byte, sub, gmatch, concat = string.byte, string.sub, string.gmatch, table.concat
 
 local SLASH, DOT = 47, 46
 
@@ -18,73 +18,24 @@ end
 -- Resolves '.' and '..' segments; `allowAboveRoot` keeps leading '..'.
 -- (Node's normalizeString, with 1-based positions.)
 local function normalizeString(path, allowAboveRoot)
-  local res = ''
-  local lastSegmentLength = 0
-  local lastSlash = 0 -- position of the last separator (0: before the start)
-  local dots = 0
-  local code = 0
-  local len = #path
-  for i = 1, len + 1 do
-    if i <= len then
-      code = byte(path, i)
-    elseif code == SLASH then
-      break
-    else
-      code = SLASH
-    end
-    if code == SLASH then
-      if lastSlash == i - 1 or dots == 1 then
-        -- empty segment or '.': nothing to add
-      elseif dots == 2 then
-        local handled = false
-        if #res < 2 or lastSegmentLength ~= 2 or
-            byte(res, #res) ~= DOT or byte(res, #res - 1) ~= DOT then
-          if #res > 2 then
-            local lastSlashIndex = nil
-            for j = #res, 1, -1 do
-              if byte(res, j) == SLASH then lastSlashIndex = j break end
-            end
-            if lastSlashIndex == nil then
-              res = ''
-              lastSegmentLength = 0
-            else
-              res = sub(res, 1, lastSlashIndex - 1)
-              local k = nil
-              for j = #res, 1, -1 do
-                if byte(res, j) == SLASH then k = j break end
-              end
-              -- JS: res.length - 1 - res.lastIndexOf('/') with 0-based index
-              lastSegmentLength = #res - (k or 0)
-            end
-            handled = true
-          elseif #res ~= 0 then
-            res = ''
-            lastSegmentLength = 0
-            handled = true
-          end
-        end
-        if not handled and allowAboveRoot then
-          res = #res > 0 and (res .. '/..') or '..'
-          lastSegmentLength = 2
-        end
-      else
-        local segment = sub(path, lastSlash + 1, i - 1)
-        if #res > 0 then
-          res = res .. '/' .. segment
-        else
-          res = segment
-        end
-        lastSegmentLength = i - lastSlash - 1
+  -- Node's algorithm, on a stack of segments instead of a growing string:
+  -- linear in the length of the path, however many segments it has.
+  local stack, n = {}, 0
+  for seg in gmatch(path, '[^/]+') do
+    if seg == '..' then
+      if n > 0 and stack[n] ~= '..' then
+        stack[n] = nil
+        n = n - 1
+      elseif allowAboveRoot then
+        n = n + 1
+        stack[n] = '..'
       end
-      lastSlash = i
-      dots = 0
-    elseif code == DOT and dots ~= -1 then
-      dots = dots + 1
-    else
-      dots = -1
+    elseif seg ~= '.' then
+      n = n + 1
+      stack[n] = seg
     end
   end
-  return res
+  return concat(stack, '/', 1, n)
 end
 
 local path = {}
