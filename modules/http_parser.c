@@ -292,18 +292,23 @@ static int results(lua_State *L, parser *ps, llhttp_errno_t err, const char *dat
   return 4;
 }
 
+/* Checks the event list at `out` and makes it the one the callbacks fill. */
+static void begin(lua_State *L, parser *ps, int out) {
+  luaL_checktype(L, out, LUA_TTABLE);
+  if (ps->L) lode__error(L, "ERR_HTTP_PARSER_BUSY", "the parser is already running");
+  ps->L = L;
+  ps->out = out;
+  ps->n = 0;
+  ps->error_code = 0;
+}
+
 /* execute(data, out): parses a chunk; see the top of the file. */
 static int l_execute(lua_State *L) {
   parser *ps = check(L);
   size_t len;
   const char *data = luaL_checklstring(L, 2, &len);
   llhttp_errno_t err;
-  luaL_checktype(L, 3, LUA_TTABLE);
-  if (ps->L) return lode__error(L, "ERR_HTTP_PARSER_BUSY", "the parser is already running");
-  ps->L = L;
-  ps->out = 3;
-  ps->n = 0;
-  ps->error_code = 0;
+  begin(L, ps, 3);
   err = llhttp_execute(&ps->p, data, len);
   return results(L, ps, err, data, len);
 }
@@ -313,12 +318,7 @@ static int l_execute(lua_State *L) {
 static int l_finish(lua_State *L) {
   parser *ps = check(L);
   llhttp_errno_t err;
-  luaL_checktype(L, 2, LUA_TTABLE);
-  if (ps->L) return lode__error(L, "ERR_HTTP_PARSER_BUSY", "the parser is already running");
-  ps->L = L;
-  ps->out = 2;
-  ps->n = 0;
-  ps->error_code = 0;
+  begin(L, ps, 2);
   err = llhttp_finish(&ps->p);
   return results(L, ps, err, NULL, 0);
 }

@@ -23,7 +23,7 @@ local nextTick = ticks.nextTick
 local emit = EventEmitter.emit
 local newError = errors.new
 local OutgoingMessage = common.OutgoingMessage
-local run, chunkBytes = common.run, common.chunkBytes
+local run, chunkBytes, headerLines = common.run, common.chunkBytes, common.headerLines
 local setVersion, newIncoming, endIncoming = common.setVersion, common.newIncoming, common.endIncoming
 local EOF = binding('tcp').codes.EOF
 local band = bit.band
@@ -340,29 +340,9 @@ end
 local function requestHead(req, bodyLen)
   local parts = { req.method, ' ', req.path, ' HTTP/1.1\r\n' }
   local n = 4
-  local connection, cl, te
+  local connection, cl, te, _
   local h = rawget(req, '_h')
-  if h then
-    for i = 1, #h, 3 do
-      local key, name, v = h[i], h[i + 1], h[i + 2]
-      if type(v) == 'table' then
-        local all = {}
-        for j = 1, #v do
-          all[j] = tostring(v[j])
-          parts[n + 1] = name; parts[n + 2] = ': '; parts[n + 3] = all[j]; parts[n + 4] = '\r\n'
-          n = n + 4
-        end
-        v = concat(all, ', ')
-      else
-        v = tostring(v)
-        parts[n + 1] = name; parts[n + 2] = ': '; parts[n + 3] = v; parts[n + 4] = '\r\n'
-        n = n + 4
-      end
-      if key == 'connection' then connection = v
-      elseif key == 'content-length' then cl = v
-      elseif key == 'transfer-encoding' then te = v end
-    end
-  end
+  if h then n, _, connection, cl, te = headerLines(h, parts, n) end
   if connection then
     if find(lower(connection), 'close', 1, true) then req.shouldKeepAlive = false end
   elseif req.shouldKeepAlive then

@@ -514,6 +514,35 @@ function M.applyHeaders(self, headers, label)
   for i = 1, #keys do apply1(self, keys[i], headers[keys[i]]) end
 end
 
+-- headerLines(h, parts, n): the lines of the header list h (the
+-- OutgoingMessage's _h) into parts from n + 1, a list value as one line
+-- per item. Returns the new n and the values of the headers the framing
+-- depends on: date, connection, content-length, transfer-encoding.
+function M.headerLines(h, parts, n)
+  local date, connection, cl, te
+  for i = 1, #h, 3 do
+    local key, name, v = h[i], h[i + 1], h[i + 2]
+    if type(v) == 'table' then
+      local all = {}
+      for j = 1, #v do
+        all[j] = tostring(v[j])
+        parts[n + 1] = name; parts[n + 2] = ': '; parts[n + 3] = all[j]; parts[n + 4] = '\r\n'
+        n = n + 4
+      end
+      v = concat(all, ', ')
+    else
+      v = tostring(v)
+      parts[n + 1] = name; parts[n + 2] = ': '; parts[n + 3] = v; parts[n + 4] = '\r\n'
+      n = n + 4
+    end
+    if key == 'date' then date = v
+    elseif key == 'connection' then connection = v
+    elseif key == 'content-length' then cl = v
+    elseif key == 'transfer-encoding' then te = v end
+  end
+  return n, date, connection, cl, te
+end
+
 -- The date of the Date header, made once a second.
 local dateSec, dateText = -1, nil
 function M.utcDate()

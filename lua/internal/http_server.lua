@@ -26,7 +26,7 @@ local emit = EventEmitter.emit
 local newError = errors.new
 local IncomingMessage, OutgoingMessage = common.IncomingMessage, common.OutgoingMessage
 local STATUS_CODES = common.STATUS_CODES
-local run, utcDate, chunkBytes = common.run, common.utcDate, common.chunkBytes
+local run, utcDate, chunkBytes, headerLines = common.run, common.utcDate, common.chunkBytes, common.headerLines
 local setVersion, newIncoming, endIncoming = common.setVersion, common.newIncoming, common.endIncoming
 
 local M = {}
@@ -108,28 +108,7 @@ local function headerBlock(res, bodyLen)
   local n = 5
   local date, connection, cl, te
   local h = rawget(res, '_h')
-  if h then
-    for i = 1, #h, 3 do
-      local key, name, v = h[i], h[i + 1], h[i + 2]
-      if type(v) == 'table' then
-        local all = {}
-        for j = 1, #v do
-          all[j] = tostring(v[j])
-          parts[n + 1] = name; parts[n + 2] = ': '; parts[n + 3] = all[j]; parts[n + 4] = '\r\n'
-          n = n + 4
-        end
-        v = concat(all, ', ')
-      else
-        v = tostring(v)
-        parts[n + 1] = name; parts[n + 2] = ': '; parts[n + 3] = v; parts[n + 4] = '\r\n'
-        n = n + 4
-      end
-      if key == 'date' then date = v
-      elseif key == 'connection' then connection = v
-      elseif key == 'content-length' then cl = v
-      elseif key == 'transfer-encoding' then te = v end
-    end
-  end
+  if h then n, date, connection, cl, te = headerLines(h, parts, n) end
   local conn = res._conn
   local srv = conn._hs
   if res.sendDate and not date then
