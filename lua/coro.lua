@@ -429,10 +429,12 @@ local BUF = 9      -- the chunk lines is cutting ...
 local POS = 10     -- ... from POS on
 local PARTS = 11   -- the start of a line split across chunks
 local ONDATA = 12
-local ONSTATE = 13
+local ONSTATE = 13 -- or TAPPED: ONDATA is the socket's tap (net's _setTap)
+local TAPPED = {}
 
 local function unlistenReader(r)
   local stream = r[STREAM]
+  if r[ONSTATE] == TAPPED then return stream:_setTap(nil) end
   stream:removeListener('data', r[ONDATA])
   stream:removeListener('end', r[ONSTATE])
   stream:removeListener('error', r[ONSTATE])
@@ -497,6 +499,15 @@ local function readerOf(stream, name)
     r[ENDED] = true
   elseif stream.destroyed == true then
     r[ERR] = stream.errored or prematureClose()
+  elseif type(rawget(stream, '_sf')) == 'number' and type(stream._setTap) == 'function' then
+    -- A net.Socket taps its reader in directly: one function, no listener.
+    r[ONDATA] = function(kind, v)
+      if kind == 'data' then return onData(r, v) end
+      return onState(r, v)
+    end
+    r[ONSTATE] = TAPPED
+    stream:_setTap(r[ONDATA])
+    stream:resume()
   else
     r[ONDATA] = function(chunk) return onData(r, chunk) end
     r[ONSTATE] = function(v) return onState(r, v) end

@@ -214,7 +214,12 @@ local function destroy(self, err)
     local srv = serverOf[self]
     if srv then serverOf[self] = nil; srv:_dropped() end
   else
-    nextTick(function() set(self, CLOSED); emit(self, 'close', hadError) end)
+    nextTick(function()
+      set(self, CLOSED)
+      emit(self, 'close', hadError)
+      local tap = rawget(self, '_tap')
+      if tap then tap('close', hadError) end
+    end)
   end
   -- Callbacks of writes still in flight hear of the end.
   local q = rawget(self, '_sw')
@@ -297,6 +302,8 @@ local function emitEnd(self)
   if has(self, END_EMITTED) then return end
   set(self, END_EMITTED)
   emit(self, 'end')
+  local tap = rawget(self, '_tap')
+  if tap then tap('end') end
   if has(self, DESTROYED) then return end
   if not has(self, HALF_OPEN) then
     if not has(self, ENDED) then self:finish() end
@@ -307,6 +314,8 @@ end
 function Socket:_onclose()
   set(self, CLOSED)
   emit(self, 'close', has(self, ERRORED))
+  local tap = rawget(self, '_tap')
+  if tap then tap('close', has(self, ERRORED)) end
 end
 
 function Socket:_onread(data, errno)
@@ -316,7 +325,10 @@ function Socket:_onread(data, errno)
     if band(self._sf, FLOWING) ~= 0 then
       local enc = rawget(self, '_enc')
       if enc ~= nil or band(self._sf, BUFFERS) ~= 0 then data = decode(self, data) end
-      return emit(self, 'data', data)
+      emit(self, 'data', data)
+      local tap = rawget(self, '_tap')
+      if tap then tap('data', data) end
+      return
     end
     -- Not flowing: kept until resume(), reading stops past the mark.
     local q = rawget(self, '_pq')
@@ -361,7 +373,10 @@ local function flush(self)
         self._pq = rest
         return
       end
-      emit(self, 'data', decode(self, q[i]))
+      local chunk = decode(self, q[i])
+      emit(self, 'data', chunk)
+      local tap = rawget(self, '_tap')
+      if tap then tap('data', chunk) end
     end
   end
   if has(self, READ_ENDED) then emitEnd(self) else startReading(self) end
@@ -1120,9 +1135,23 @@ local function readStart(self)
 end
 -- _emitError: how a destroyed socket reports its error; http's sockets
 -- take theirs to the server ('clientError') instead.
-local function emitError(self, err) emit(self, 'error', err) end
+local function emitError(self, err)
+  local tap = rawget(self, '_tap')
+  if not tap then return emit(self, 'error', err) end
+  -- The tap handles the error: listeners hear it too, and none is needed.
+  tap('error', err)
+  if self:listenerCount('error') > 0 then emit(self, 'error', err) end
+end
+
+-- _setTap(fn): coro's stream loops on a socket: fn('data', chunk),
+-- fn('end'), fn('error', err) and fn('close', hadError) after the
+-- listeners of each, for one function and no listener (an idle
+-- connection in a loop then holds no listener table).
+local function setTap(self, fn)
+  self._tap = fn
+end
 hiddenSocket = { _onread = Socket._onread, _onwrite = Socket._onwrite, _onclose = Socket._onclose,
-  _readStop = readStop, _readStart = readStart, _emitError = emitError }
+  _readStop = readStop, _readStart = readStart, _emitError = emitError, _setTap = setTap }
 local hiddenServer = { _onconnection = Server._onconnection }
 Socket._onread, Socket._onwrite, Socket._onclose, Server._onconnection = nil, nil, nil, nil
 function Server.__index(t, k)
