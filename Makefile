@@ -5,7 +5,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX ?= /usr/local
-PACKAGES := gcc make cmake pkg-config libluajit-5.1-dev luajit libuv1-dev time
+PACKAGES := gcc make cmake pkg-config libluajit-5.1-dev luajit libuv1-dev node-llhttp time
 # Where `make bench-deps` installs Bun; BUN=path picks another one.
 BENCH_DEPS ?= $(HOME)/.cache/lode-bench
 BUN ?=

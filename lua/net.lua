@@ -1095,7 +1095,21 @@ local function isServer(v) return instanceof(v, Server) and type(rawget(v, '_con
 -- The callbacks C calls on a handle's owner (_onread, _onwrite,
 -- _onclose, _onconnection) are not in the class tables, so no script
 -- iterating them calls one by mistake; __index finds them.
-hiddenSocket = { _onread = Socket._onread, _onwrite = Socket._onwrite, _onclose = Socket._onclose }
+-- _readStop and _readStart are for http, whose parser takes a socket's
+-- bytes (in its own _onread) and stops reading while a request body waits
+-- for its reader.
+local function readStop(self)
+  if has(self, READING) then
+    clear(self, READING)
+    self._handle:readStop()
+  end
+end
+local function readStart(self)
+  set(self, FLOWING)
+  startReading(self)
+end
+hiddenSocket = { _onread = Socket._onread, _onwrite = Socket._onwrite, _onclose = Socket._onclose,
+  _readStop = readStop, _readStart = readStart }
 local hiddenServer = { _onconnection = Server._onconnection }
 Socket._onread, Socket._onwrite, Socket._onclose, Server._onconnection = nil, nil, nil, nil
 function Server.__index(t, k)

@@ -14,7 +14,10 @@ local type, select, unpack, error = type, select, unpack, error
 local shared = ffi.cast('double *', options.shared)
 local TICKS, STOPPED = options.slots.TICKS, options.slots.STOPPED
 
-local fns, args = {}, {}
+-- args[i] is the one argument of entry i, or the table of its arguments
+-- when it has more (nargs[i] says how many): a tick with one argument,
+-- the common case, costs no table.
+local fns, args, nargs = {}, {}, {}
 local head, tail = 1, 0
 local micro, microHead, microTail = {}, 1, 0
 
@@ -24,7 +27,9 @@ local function nextTick(fn, ...)
   end
   tail = tail + 1
   fns[tail] = fn
-  if select('#', ...) > 0 then args[tail] = { n = select('#', ...), ... } end
+  local n = select('#', ...)
+  nargs[tail] = n
+  if n == 1 then args[tail] = ... elseif n > 1 then args[tail] = { ... } end
   shared[TICKS] = 1
 end
 
@@ -46,11 +51,11 @@ local function processTicks()
     while head <= tail do
       if shared[STOPPED] ~= 0 then return end
       local i = head
-      local fn, a = fns[i], args[i]
+      local fn, a, n = fns[i], args[i], nargs[i]
       fns[i] = nil
-      if a then args[i] = nil end
+      args[i] = nil
       if i == tail then head, tail = 1, 0 else head = i + 1 end
-      if a then fn(unpack(a, 1, a.n)) else fn() end
+      if n == 0 then fn() elseif n == 1 then fn(a) else fn(unpack(a, 1, n)) end
     end
     while microHead <= microTail do
       if shared[STOPPED] ~= 0 then return end

@@ -1,0 +1,758 @@
+-- http's server half: Server (a net.Server), ServerResponse, and the
+-- connection: llhttp parses a socket's bytes in the socket's own read
+-- callback (no 'data' event in between), requests reach 'request' with
+-- their response, and responses go out in the order of their requests.
+--
+-- A connection is one small table (conn) and one parser; a response
+-- writes its header block and, when it can, its body in one socket write.
+-- Timeouts (keepAliveTimeout, headersTimeout, requestTimeout) are checked
+-- by one interval timer per server instead of a timer per connection.
+local require, binding = ...
+
+local net = require('net')
+local EventEmitter = require('events')
+local errors = require('internal/errors')
+local ticks = require('internal/ticks')
+local timers = require('timers')
+local common = require('internal/http_common')
+
+local type, tostring, error, rawget, next, setmetatable = type, tostring, error, rawget, next, setmetatable
+local pairs, ipairs = pairs, ipairs
+local floor, tonumber = math.floor, tonumber
+local concat = table.concat
+local find, lower, format = string.find, string.lower, string.format
+local nextTick = ticks.nextTick
+local emit = EventEmitter.emit
+local newError = errors.new
+local IncomingMessage, OutgoingMessage = common.IncomingMessage, common.OutgoingMessage
+local STATUS_CODES = common.STATUS_CODES
+local run, utcDate, chunkBytes = common.run, common.utcDate, common.chunkBytes
+local setVersion, newIncoming, endIncoming = common.setVersion, common.newIncoming, common.endIncoming
+
+local M = {}
+
+-- The loop's time, in ms, when the running callback began: cheap, and
+-- all the timeouts need.
+local options = require('internal/options')
+local shared = require('ffi').cast('double *', options.shared)
+local NOW = options.slots.NOW
+local function now() return shared[NOW] end
+local EOF = binding('tcp').codes.EOF
+local band = bit.band
+
+-- ServerResponse ------------------------------------------------------------------
+
+-- A ServerResponse is a Writable in name (instanceof, pipe, finished) but
+-- keeps its own small state: its bytes go to the connection, not through
+-- Writable's buffering.
+local ServerResponse = OutgoingMessage:extend('ServerResponse')
+M.ServerResponse = ServerResponse
+
+-- Defaults live in the class, so a response is made with only the fields
+-- of its own; assigning one (res.statusCode = 404) shadows the default.
+ServerResponse.statusCode = 200
+ServerResponse.sendDate = true
+ServerResponse.headersSent = false
+ServerResponse.finished = false
+ServerResponse.writableEnded = false
+ServerResponse.writableFinished = false
+ServerResponse.writable = true
+ServerResponse.destroyed = false
+ServerResponse.writableNeedDrain = false
+ServerResponse.writableHighWaterMark = 16384
+ServerResponse.writableCorked = 0
+ServerResponse.writableLength = 0
+ServerResponse.writableObjectMode = false
+ServerResponse._hasBody = true
+ServerResponse.chunkedEncoding = false
+
+local function newResponse(req, conn, keepAlive)
+  local sock = conn.sock
+  local res = setmetatable({ req = req, _conn = conn, socket = sock, connection = sock,
+    shouldKeepAlive = keepAlive, _f = 0 }, ServerResponse)
+  if req.method == 'HEAD' then res._hasBody = false end
+  -- HTTP/1.0 keeps the connection only when asked to and the length is
+  -- known (headerBlock), and has no chunked encoding.
+  if req.httpVersionMajor < 1 or (req.httpVersionMajor == 1 and req.httpVersionMinor < 1) then
+    res._http10 = true
+  end
+  return res
+end
+
+function ServerResponse:initialize()
+  error(errors.new('TypeError', 'ERR_ILLEGAL_CONSTRUCTOR', 'ServerResponse is made by the server'), 0)
+end
+
+-- Sends bytes of this response: straight to the socket when it is the
+-- one being answered, else kept until the responses before it are done.
+local function send(res, data)
+  local conn = res._conn
+  if conn.head == res then
+    return conn.sock:write(data)
+  end
+  local q = rawget(res, '_out')
+  if not q then q = {}; res._out = q end
+  q[#q + 1] = data
+  return true
+end
+
+-- The header block: status line, the headers set, then Date, Connection,
+-- Keep-Alive and the framing header Node adds. `bodyLen` is the length of
+-- the whole body when finish() knows it before the headers went. `parts`
+-- is reused: nothing in here runs Lua code of anyone else's.
+local parts = {}
+
+local function headerBlock(res, bodyLen)
+  local status = res.statusCode
+  parts[1] = 'HTTP/1.1 '; parts[2] = tostring(status); parts[3] = ' '
+  parts[4] = res.statusMessage or STATUS_CODES[status] or 'unknown'; parts[5] = '\r\n'
+  local n = 5
+  local date, connection, cl, te
+  local h = rawget(res, '_h')
+  if h then
+    for i = 1, #h, 3 do
+      local key, name, v = h[i], h[i + 1], h[i + 2]
+      if type(v) == 'table' then
+        for j = 1, #v do
+          parts[n + 1] = name; parts[n + 2] = ': '; parts[n + 3] = tostring(v[j]); parts[n + 4] = '\r\n'
+          n = n + 4
+        end
+        v = concat(v, ', ')
+      else
+        v = tostring(v)
+        parts[n + 1] = name; parts[n + 2] = ': '; parts[n + 3] = v; parts[n + 4] = '\r\n'
+        n = n + 4
+      end
+      if key == 'date' then date = v
+      elseif key == 'connection' then connection = v
+      elseif key == 'content-length' then cl = v
+      elseif key == 'transfer-encoding' then te = v end
+    end
+  end
+  local conn = res._conn
+  local srv = conn.srv
+  if res.sendDate and not date then
+    parts[n + 1] = 'Date: '; parts[n + 2] = utcDate(); parts[n + 3] = '\r\n'; n = n + 3
+  end
+  if connection then
+    if find(lower(connection), 'close', 1, true) then res._last = true
+    else res.shouldKeepAlive = true end
+  else
+    local max = srv.maxRequestsPerSocket
+    if res.shouldKeepAlive and max and max > 0 and conn.count >= max then
+      res._last = true
+      parts[n + 1] = 'Connection: close\r\n'; n = n + 1
+    elseif res.shouldKeepAlive and (cl or bodyLen or not res._http10) then
+      parts[n + 1] = 'Connection: keep-alive\r\n'; n = n + 1
+      local kat = srv.keepAliveTimeout
+      if kat and kat > 0 then
+        parts[n + 1] = 'Keep-Alive: timeout='; parts[n + 2] = tostring(floor(kat / 1000)); n = n + 2
+        if max and max > 0 then parts[n + 1] = ', max='; parts[n + 2] = tostring(max - conn.count); n = n + 2 end
+        parts[n + 1] = '\r\n'; n = n + 1
+      end
+    else
+      res._last = true
+      parts[n + 1] = 'Connection: close\r\n'; n = n + 1
+    end
+  end
+  if not cl and not te then
+    if not res._hasBody then
+      res._chunked = false
+    elseif rawget(res, '_http10') then
+      res._last = true
+    elseif bodyLen and not rawget(res, '_removedContLen') then
+      parts[n + 1] = 'Content-Length: '; parts[n + 2] = tostring(bodyLen); parts[n + 3] = '\r\n'; n = n + 3
+    elseif not rawget(res, '_removedTE') then
+      parts[n + 1] = 'Transfer-Encoding: chunked\r\n'; n = n + 1
+      res._chunked = true
+      res.chunkedEncoding = true
+    else
+      res._last = true
+    end
+  elseif te and find(lower(te), 'chunked', 1, true) then
+    res._chunked = true
+    res.chunkedEncoding = true
+  end
+  parts[n + 1] = '\r\n'
+  res.headersSent = true
+  return concat(parts, '', 1, n + 1)
+end
+
+local function checkStatus(code)
+  code = tonumber(code)
+  if not code or code % 1 ~= 0 or code < 100 or code > 999 then
+    error(newError('RangeError', 'ERR_HTTP_INVALID_STATUS_CODE', 'Invalid status code: ' .. tostring(code)), 0)
+  end
+  return code
+end
+
+-- writeHead(status, [message], [headers])
+function ServerResponse:writeHead(status, message, headers)
+  if self.headersSent then error(common.ERR_HTTP_HEADERS_SENT('write'), 0) end
+  if type(message) ~= 'string' then headers, message = message, nil end
+  status = checkStatus(status)
+  self.statusCode = status
+  if message ~= nil then
+    if common.badValueChar(message) then
+      error(newError('TypeError', 'ERR_INVALID_CHAR', 'Invalid character in statusMessage'), 0)
+    end
+    self.statusMessage = message
+  end
+  if headers ~= nil then common.applyHeaders(self, headers) end
+  if status == 204 or status == 304 or (status >= 100 and status < 200) then self._hasBody = false end
+  self._headWritten = true
+  return self
+end
+
+-- The headers are sent with the first write or finish(); writeHead only
+-- sets them, as Node's writeHead does when nothing is written after it.
+local function implicitHead(self, bodyLen)
+  local code = self.statusCode
+  if not rawget(self, '_headWritten') then
+    code = checkStatus(code)
+    if code == 204 or code == 304 or (code >= 100 and code < 200) then self._hasBody = false end
+  end
+  return headerBlock(self, bodyLen)
+end
+
+function ServerResponse:flushHeaders()
+  if self.headersSent then return end
+  send(self, implicitHead(self, nil))
+end
+
+local function writeAfterEnd(self, cb)
+  local e = errors.ERR_STREAM_WRITE_AFTER_END()
+  nextTick(function()
+    if cb then cb(e) end
+    if not self.destroyed then emit(self, 'error', e) end
+  end)
+  return false
+end
+
+function ServerResponse:write(chunk, enc, cb)
+  if type(enc) == 'function' then cb, enc = enc, nil end
+  if self.finished then return writeAfterEnd(self, cb) end
+  if self.destroyed then
+    if cb then nextTick(cb, errors.ERR_STREAM_DESTROYED('write')) end
+    return false
+  end
+  if chunk == nil then
+    error(newError('TypeError', 'ERR_STREAM_NULL_VALUES', 'May not write null values to stream'), 0)
+  end
+  local data, len = chunkBytes(chunk, enc)
+  local head = nil
+  if not self.headersSent then head = implicitHead(self, nil) end
+  if not self._hasBody then
+    if head then send(self, head) end
+    if cb then nextTick(cb) end
+    return true
+  end
+  local ok
+  if len == 0 then
+    ok = head and send(self, head) or true
+  elseif self._chunked then
+    if type(data) ~= 'string' then data = data:toString('latin1') end
+    ok = send(self, (head or '') .. format('%x', len) .. '\r\n' .. data .. '\r\n')
+  else
+    if type(data) ~= 'string' then data = data:toString('latin1') end
+    ok = send(self, head and head .. data or data)
+  end
+  if cb then nextTick(cb) end
+  if ok == false then self.writableNeedDrain = true end
+  return ok
+end
+
+local onFinished -- the connection's side of a finished response
+
+-- finish([chunk], [enc], [cb]): Node's end().
+function ServerResponse:finish(chunk, enc, cb)
+  if type(chunk) == 'function' then cb, chunk, enc = chunk, nil, nil end
+  if type(enc) == 'function' then cb, enc = enc, nil end
+  if self.finished then
+    if cb then
+      if self.writableFinished then nextTick(cb) else self:once('finish', cb) end
+    end
+    return self
+  end
+  if self.destroyed then
+    if cb then nextTick(cb, errors.ERR_STREAM_DESTROYED('end')) end
+    return self
+  end
+  local data, len = nil, 0
+  if chunk ~= nil then
+    data, len = chunkBytes(chunk, enc)
+    if type(data) ~= 'string' then data = data:toString('latin1') end
+  end
+  local out
+  if not self.headersSent then
+    local head = implicitHead(self, self._hasBody and len or nil)
+    if self._hasBody and data then
+      if self._chunked then out = head .. format('%x', len) .. '\r\n' .. data .. '\r\n0\r\n\r\n'
+      else out = head .. data end
+    elseif self._chunked then
+      out = head .. '0\r\n\r\n'
+    else
+      out = head
+    end
+  elseif self._hasBody then
+    if self._chunked then
+      local tr = rawget(self, '_trailer') or ''
+      if data and len > 0 then out = format('%x', len) .. '\r\n' .. data .. '\r\n0\r\n' .. tr .. '\r\n'
+      else out = '0\r\n' .. tr .. '\r\n' end
+    else
+      out = data
+    end
+  end
+  self.finished = true
+  self.writableEnded = true
+  self.writable = false
+  if cb then self:once('finish', cb) end
+  if out and out ~= '' then send(self, out) end
+  onFinished(self)
+  return self
+end
+ServerResponse['end'] = ServerResponse.finish
+
+function ServerResponse:addTrailers(headers)
+  local parts, n = {}, 0
+  local keys = {}
+  for k in next, headers do keys[#keys + 1] = k end
+  table.sort(keys)
+  for _, k in ipairs(keys) do
+    common.validateHeaderName(k, 'Trailer name')
+    common.validateHeaderValue(k, headers[k])
+    parts[n + 1] = k; parts[n + 2] = ': '; parts[n + 3] = tostring(headers[k]); parts[n + 4] = '\r\n'
+    n = n + 4
+  end
+  self._trailer = (rawget(self, '_trailer') or '') .. concat(parts)
+end
+
+function ServerResponse:writeContinue(cb)
+  send(self, 'HTTP/1.1 100 Continue\r\n\r\n')
+  self._sent100 = true
+  if cb then nextTick(cb) end
+end
+
+function ServerResponse:writeProcessing(cb)
+  send(self, 'HTTP/1.1 102 Processing\r\n\r\n')
+  if cb then nextTick(cb) end
+end
+
+-- writeEarlyHints(hints): a 103 response with Link headers.
+function ServerResponse:writeEarlyHints(hints, cb)
+  errors.checkTable(hints, 'hints')
+  local parts = { 'HTTP/1.1 103 Early Hints\r\n' }
+  local link = hints.link
+  if type(link) == 'table' then link = concat(link, ', ') end
+  if link then parts[#parts + 1] = 'Link: ' .. tostring(link) .. '\r\n' end
+  for k, v in pairs(hints) do
+    if k ~= 'link' then
+      common.validateHeaderName(k); common.validateHeaderValue(k, v)
+      parts[#parts + 1] = k .. ': ' .. tostring(v) .. '\r\n'
+    end
+  end
+  parts[#parts + 1] = '\r\n'
+  send(self, concat(parts))
+  if cb then nextTick(cb) end
+end
+
+function ServerResponse:setTimeout(ms, cb)
+  if cb then self:once('timeout', cb) end
+  local s = rawget(self, 'socket')
+  if s then s:setTimeout(ms) end
+  return self
+end
+
+function ServerResponse:destroy(err)
+  if self.destroyed then return self end
+  self.destroyed = true
+  local s = rawget(self, 'socket')
+  if s then s:destroy(err) end
+  return self
+end
+
+function ServerResponse:cork() end
+function ServerResponse:uncork() end
+
+-- The connection ------------------------------------------------------------------
+
+-- conn fields: sock, srv, p (parser), count (requests begun), t (the loop
+-- time of the last activity), req (the request being parsed), head (the
+-- response being answered), q (responses waiting behind head, made when
+-- requests are pipelined), reqStart (when the request being parsed began).
+
+local handlers = {}
+
+local function closeConn(conn)
+  conn.closing = true
+  conn.sock:destroy()
+end
+
+-- The next response in line becomes the one answered, and what it wrote
+-- while waiting goes out.
+local function advance(conn)
+  local q = conn.q
+  local res = q and q[conn.qh]
+  if not res then
+    conn.head = nil
+    return
+  end
+  q[conn.qh] = nil
+  conn.qh = conn.qh + 1
+  conn.head = res
+  local out = rawget(res, '_out')
+  if out then
+    res._out = nil
+    for i = 1, #out do conn.sock:write(out[i]) end
+  end
+  if res.finished then onFinished(res) end
+end
+
+-- 'finish' once the socket took the bytes: at once when it holds none,
+-- else after the writes made so far (their callbacks run in order; the
+-- responses waiting for theirs are conn.fq's).
+local function emitFinish(res)
+  res.writableFinished = true
+  emit(res, 'finish')
+  emit(res, 'close')
+end
+
+local function flushed(conn)
+  local fq = conn.fq
+  local res = fq[fq.h]
+  fq[fq.h] = nil
+  fq.h = fq.h + 1
+  if res then emitFinish(res) end
+end
+
+-- Made apart: a function that makes a closure is not compiled by the JIT.
+local function newFlushQueue(conn)
+  conn.onflush = function() flushed(conn) end
+  local fq = { h = 1, t = 0 }
+  conn.fq = fq
+  return fq
+end
+
+local function finishWhenFlushed(conn, sock, res)
+  if sock.writableLength == 0 then return nextTick(emitFinish, res) end
+  local fq = conn.fq or newFlushQueue(conn)
+  fq.t = fq.t + 1
+  fq[fq.t] = res
+  sock:write('', conn.onflush)
+end
+
+onFinished = function(res)
+  local conn = res._conn
+  if conn.head ~= res then return end
+  local req = res.req
+  local sock = conn.sock
+  conn.t = now()
+  -- A body nobody reads is thrown away so the connection can go on.
+  if req.readableFlowing == nil and not req.readableDidRead and not rawget(req, '_dumped') then req:_dump() end
+  finishWhenFlushed(conn, sock, res)
+  if rawget(res, '_last') or not res.shouldKeepAlive then
+    conn.last = true
+    conn.head = nil
+    conn.q = nil
+    sock:destroySoon()
+    return
+  end
+  advance(conn)
+end
+
+local CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n'
+
+function handlers.headers(conn, method, url, version, raw, flags)
+  local srv = conn.srv
+  local req = newIncoming(conn.sock, raw)
+  req.method = method
+  req.url = url
+  if version ~= '1.1' then setVersion(req, version) end
+  conn.req = req
+  conn.count = conn.count + 1
+  local keepAlive = band(flags, 1) ~= 0
+  if band(flags, 2) ~= 0 then
+    req.upgrade = true
+    conn.upgrade = req
+    return
+  end
+  local res = newResponse(req, conn, keepAlive)
+  if conn.head == nil then
+    conn.head = res
+  else
+    local q = conn.q
+    if not q then q = {}; conn.q = q; conn.qh = 1; conn.qt = 0 end
+    conn.qt = conn.qt + 1
+    q[conn.qt] = res
+  end
+  -- Expect: 100-continue gets its interim answer, or goes to
+  -- 'checkContinue' listeners, which answer it themselves.
+  for i = 1, #raw, 2 do
+    local k = raw[i]
+    if #k == 6 and lower(k) == 'expect' then
+      if lower(raw[i + 1]) == '100-continue' and req.httpVersionMinor >= 1 then
+        if srv:listenerCount('checkContinue') > 0 then
+          emit(srv, 'checkContinue', req, res)
+          return
+        end
+        send(res, CONTINUE)
+        res._sent100 = true
+      elseif srv:listenerCount('checkExpectation') > 0 then
+        emit(srv, 'checkExpectation', req, res)
+        return
+      else
+        res:writeHead(417)
+        res:finish()
+      end
+      break
+    end
+  end
+  emit(srv, 'request', req, res)
+end
+
+function handlers.body(conn, chunk)
+  local req = conn.req
+  if not req or rawget(req, '_dumped') then return end
+  if req:push(chunk) == false then
+    req._paused = true
+    conn.sock:_readStop()
+  end
+end
+
+function handlers.complete(conn, trailers)
+  local req = conn.req
+  if not req then return end
+  conn.req = nil
+  conn.reqStart = nil
+  if trailers then req.rawTrailers = trailers end
+  endIncoming(req)
+end
+
+local onError -- socketOnError, below
+
+-- The bytes of a connection, straight from the socket into the parser.
+local function onData(conn, sock, data)
+  if conn.reqStart == nil and conn.req == nil then conn.reqStart = now() end
+  conn.t = now()
+  local err, reason, used = run(conn.p, data, handlers, conn)
+  if not err then return end
+  if err == 'HPE_PAUSED_UPGRADE' then
+    local req = conn.upgrade
+    conn.upgrade = nil
+    local head = data:sub(used + 1)
+    local srv = conn.srv
+    local event = req.method == 'CONNECT' and 'connect' or 'upgrade'
+    if srv:listenerCount(event) > 0 then
+      -- The socket is the listener's from here on.
+      sock._onread = nil
+      sock:removeListener('error', conn.onerror)
+      sock:removeListener('close', conn.onclose)
+      srv._conns[conn] = nil
+      sock:_readStop()
+      emit(srv, event, req, sock, head)
+      return
+    end
+    if event == 'connect' then return closeConn(conn) end
+    -- No 'upgrade' listener: an ordinary request, and parsing goes on.
+    conn.p:reset()
+    req.upgrade = false
+    local res = newResponse(req, conn, true)
+    if conn.head == nil then conn.head = res
+    else
+      local q = conn.q
+      if not q then q = {}; conn.q = q; conn.qh = 1; conn.qt = 0 end
+      conn.qt = conn.qt + 1
+      q[conn.qt] = res
+    end
+    endIncoming(req)
+    conn.req = nil
+    emit(srv, 'request', req, res)
+    if #head > 0 then return onData(conn, sock, head) end
+    return
+  end
+  onError(conn, common.parseError(err, reason, used, data))
+end
+
+-- Node's answers to a bad request when no 'clientError' listener writes
+-- one, by error code.
+local badAnswers = {
+  HPE_HEADER_OVERFLOW = 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n',
+  HPE_CHUNK_EXTENSIONS_OVERFLOW = 'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n',
+  ERR_HTTP_REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
+}
+
+onError = function(conn, err)
+  local sock = conn.sock
+  if conn.errored then return end
+  conn.errored = true
+  sock._onread = nil
+  if conn.req then conn.req.aborted = true end
+  local srv = conn.srv
+  if srv:listenerCount('clientError') > 0 then
+    emit(srv, 'clientError', err, sock)
+    return
+  end
+  if sock.writable and sock.bytesWritten == 0 then
+    sock:write(badAnswers[err.code] or 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+  end
+  sock:destroy()
+end
+
+local Socket = net.Socket
+local socketOnread = nil -- Socket's own _onread, for EOF and errors
+
+-- The client ended its side. As in Node (httpAllowHalfOpen false),
+-- requests still waiting for their responses are aborted, which ends the
+-- connection; else the server ends its side too.
+local function onEnd(conn, sock)
+  local err, reason, used = run(conn.p, nil, handlers, conn)
+  if err then return onError(conn, common.parseError(err, reason, used, '')) end
+  local pending = conn.head ~= nil or conn.req ~= nil
+  if not pending then
+    sock:finish()
+  elseif not conn.srv.httpAllowHalfOpen then
+    sock:destroy()
+  else
+    conn.last = true
+  end
+end
+
+local conns_mt = { __mode = 'k' }
+
+-- Each new socket of the server becomes a connection.
+local function connectionListener(srv, sock)
+  local conn = { sock = sock, srv = srv, p = common.newParser('request', srv.maxHeaderSize, srv.maxHeadersCount),
+    count = 0, t = now() }
+  if srv.insecureHTTPParser then conn.p:lenient(true) end
+  srv._conns[conn] = true
+  sock._onread = function(s, data, errno)
+    if data then return onData(conn, s, data) end
+    if errno == EOF then onEnd(conn, s) end
+    return socketOnread(s, data, errno)
+  end
+  conn.onerror = function(err) onError(conn, err) end
+  conn.onclose = function()
+    srv._conns[conn] = nil
+    local req = conn.req
+    if req and not req.complete then
+      req.aborted = true
+      emit(req, 'aborted')
+      req:destroy()
+    end
+    local res = conn.head
+    while res do
+      if not res.writableFinished then
+        res.destroyed = true
+        emit(res, 'close')
+      end
+      local q = conn.q
+      res = q and q[conn.qh]
+      if res then q[conn.qh] = nil; conn.qh = conn.qh + 1 end
+    end
+    conn.head = nil
+  end
+  sock:on('error', conn.onerror)
+  sock:on('close', conn.onclose)
+  local to = srv.timeout
+  if to and to > 0 then
+    sock:setTimeout(to, function()
+      if not emit(srv, 'timeout', sock) then sock:destroy() end
+    end)
+  end
+end
+
+-- The sweep: keep-alive, header and request timeouts of every connection.
+local function sweep(srv)
+  local t = now()
+  local kat = srv.keepAliveTimeout or 0
+  local ht = srv.headersTimeout or 0
+  local rt = srv.requestTimeout or 0
+  for conn in next, srv._conns do
+    if conn.head == nil and conn.req == nil and conn.reqStart == nil then
+      if kat > 0 and t - conn.t >= kat then closeConn(conn) end
+    elseif conn.reqStart then
+      -- A request still coming: its headers within headersTimeout, all of
+      -- it within requestTimeout.
+      local age = t - conn.reqStart
+      if (ht > 0 and age >= ht and conn.req == nil) or (rt > 0 and age >= rt) then
+        onError(conn, newError('Error', 'ERR_HTTP_REQUEST_TIMEOUT', 'Request timeout'))
+      end
+    end
+  end
+end
+
+-- Server --------------------------------------------------------------------------
+
+local Server = net.Server:extend('Server')
+M.Server = Server
+
+function Server:initialize(options, listener)
+  if type(options) == 'function' then options, listener = nil, options end
+  if options ~= nil and type(options) ~= 'table' then
+    error(errors.ERR_INVALID_ARG_TYPE('options', 'of type table', options), 0)
+  end
+  options = options or {}
+  if listener ~= nil then errors.checkFunction(listener, 'requestListener') end
+  local function int(name, default)
+    local v = options[name]
+    if v == nil then return default end
+    errors.checkInteger(v, 'options.' .. name, 0)
+    return v
+  end
+  net.Server.initialize(self, { allowHalfOpen = true, noDelay = options.noDelay ~= false,
+    keepAlive = options.keepAlive, keepAliveInitialDelay = options.keepAliveInitialDelay })
+  self.timeout = 0
+  self.keepAliveTimeout = int('keepAliveTimeout', 5000)
+  self.headersTimeout = int('headersTimeout', 60000)
+  self.requestTimeout = int('requestTimeout', 300000)
+  self.maxHeadersCount = nil
+  self.maxRequestsPerSocket = int('maxRequestsPerSocket', 0)
+  self.maxHeaderSize = int('maxHeaderSize', 16384)
+  self.connectionsCheckingInterval = int('connectionsCheckingInterval', 30000)
+  self.httpAllowHalfOpen = false
+  self.insecureHTTPParser = options.insecureHTTPParser == true
+  self._conns = setmetatable({}, conns_mt)
+  self:on('connection', function(sock) connectionListener(self, sock) end)
+  self:on('listening', function()
+    if rawget(self, '_sweep') then return end
+    -- Often enough for keepAliveTimeout's precision (a quarter of a
+    -- second), rarely enough to cost nothing.
+    local iv = timers.setInterval(function() sweep(self) end, 250)
+    iv:unref()
+    self._sweep = iv
+  end)
+  if listener then self:on('request', listener) end
+end
+
+local function stopSweep(self)
+  local iv = rawget(self, '_sweep')
+  if iv then timers.clearInterval(iv); self._sweep = nil end
+end
+
+function Server:closeIdleConnections()
+  for conn in next, self._conns do
+    if conn.head == nil and conn.req == nil then closeConn(conn) end
+  end
+end
+
+function Server:closeAllConnections()
+  for conn in next, self._conns do closeConn(conn) end
+end
+
+function Server:close(cb)
+  stopSweep(self)
+  self:closeIdleConnections()
+  return net.Server.close(self, cb)
+end
+
+function Server:setTimeout(ms, cb)
+  errors.checkNumber(ms, 'msecs')
+  self.timeout = ms
+  if cb then self:on('timeout', cb) end
+  return self
+end
+
+-- Socket's _onread, which ours hand EOF and errors to.
+socketOnread = Socket.__index(Socket, '_onread')
+
+return M
