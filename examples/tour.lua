@@ -94,9 +94,29 @@ server:listen(0, '127.0.0.1', function()
   client:write('ping')
 end)
 
+-- http: a web server and a client of it, on Node's own parser (llhttp).
+local http = require('http')
+local fetched
+local web = http.createServer(function(req, res)
+  res:writeHead(200, { ['Content-Type'] = 'text/plain' })
+  res:finish('hello from ' .. req.url)
+end)
+web:listen(0, '127.0.0.1', function()
+  http.get('http://127.0.0.1:' .. web:address().port .. '/tour', function(res)
+    local body = {}
+    res:on('data', function(chunk) body[#body + 1] = chunk end)
+    res:on('end', function()
+      fetched = { status = res.statusCode, type = res.headers['content-type'], body = table.concat(body) }
+      web:close()
+    end)
+  end)
+end)
+
 process:on('exit', function(code)
   check(echoed == 'ping', 'the echo server answered')
   console.log("net:     echoed '%s'", echoed)
+  check(fetched and fetched.status == 200 and fetched.body == 'hello from /tour', 'the web server answered')
+  console.log("http:    %d %s '%s'", fetched.status, fetched.type, fetched.body)
   check(order[1] == 'nextTick', 'nextTick runs first')
   check(ticks == 3, 'the interval ran three times')
   console.log('loop:    %s; interval ran %d times', table.concat(order, ' < '), ticks)

@@ -207,7 +207,7 @@ local function destroy(self, err)
   if err ~= nil then
     set(self, ERRORED)
     self._err = err
-    nextTick(emit, self, 'error', err)
+    nextTick(self._emitError, self, err)
   end
   if h then
     if rawget(self, '_reset') then h:reset(true) else h:close(true) end
@@ -700,6 +700,14 @@ function Socket:connect(a, b, c)
       error(errors.ERR_INVALID_ARG_TYPE('options.port', 'of type number or string', opts.port), 0)
     end
     opts.port = checkPort(opts.port)
+    -- family: the IP version a name is looked up for (Node's names too).
+    local fam = opts.family
+    if fam == 'IPv4' then fam = 4 elseif fam == 'IPv6' then fam = 6 end
+    if fam ~= nil and fam ~= 0 and fam ~= 4 and fam ~= 6 then
+      error(errors.new('TypeError', 'ERR_INVALID_ARG_VALUE',
+        "The property 'options.family' must be one of: 0, 4, 6. Received " .. tostring(opts.family)), 0)
+    end
+    opts.family = fam
     if type(opts.host) ~= 'nil' then errors.checkString(opts.host, 'options.host') end
     if opts.localPort ~= nil then checkPort(opts.localPort, 'options.localPort') end
   end
@@ -727,7 +735,7 @@ function Socket:connect(a, b, c)
   end
   local host = opts.host or 'localhost'
   local port = opts.port
-  if host == 'localhost' then host = '127.0.0.1' end
+  if host == 'localhost' then host = opts.family == 6 and '::1' or '127.0.0.1' end
   if isIP(host) ~= 0 then
     connectTo(self, host, port, opts)
     return self
@@ -923,7 +931,9 @@ function Server:_onconnection(errno, client)
     return
   end
   local o = self._opts
-  local s = Socket:new(o and { handle = client, allowHalfOpen = o.allowHalfOpen, noDelay = o.noDelay }
+  -- A subclass's server (http) may make its sockets of a subclass.
+  local cls = rawget(self, '_socketClass') or Socket
+  local s = cls:new(o and { handle = client, allowHalfOpen = o.allowHalfOpen, noDelay = o.noDelay }
     or nil)
   if not o then attach(s, client); set(s, CONNECTED) end
   serverOf[s] = self
@@ -1108,8 +1118,11 @@ local function readStart(self)
   set(self, FLOWING)
   startReading(self)
 end
+-- _emitError: how a destroyed socket reports its error; http's sockets
+-- take theirs to the server ('clientError') instead.
+local function emitError(self, err) emit(self, 'error', err) end
 hiddenSocket = { _onread = Socket._onread, _onwrite = Socket._onwrite, _onclose = Socket._onclose,
-  _readStop = readStop, _readStart = readStart }
+  _readStop = readStop, _readStart = readStart, _emitError = emitError }
 local hiddenServer = { _onconnection = Server._onconnection }
 Socket._onread, Socket._onwrite, Socket._onclose, Server._onconnection = nil, nil, nil, nil
 function Server.__index(t, k)

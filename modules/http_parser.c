@@ -56,6 +56,7 @@ typedef struct {
   int max_headers;
   int headers_done;
   int skip_body; /* a response to HEAD: no body, whatever it says */
+  int in_message; /* between a message's first byte and its end */
   int error_code; /* set by a callback that failed: a memory error */
 } parser;
 
@@ -134,6 +135,7 @@ static parser *of(llhttp_t *p) {
 
 static int on_message_begin(llhttp_t *p) {
   clear_message(of(p));
+  of(p)->in_message = 1;
   return 0;
 }
 
@@ -265,6 +267,7 @@ static int on_message_complete(llhttp_t *p) {
   else lua_pushboolean(ps->L, 0);
   put(ps);
   clear_message(ps);
+  ps->in_message = 0;
   return 0;
 }
 
@@ -336,7 +339,16 @@ static int l_reset(lua_State *L) {
   clear_message(ps);
   llhttp_init(&ps->p, (llhttp_type_t)kind, &settings);
   ps->skip_body = 0;
+  ps->in_message = 0;
   return 0;
+}
+
+/* idle(): between messages, with nothing of the next one read: the
+ * parser may serve another connection after reset(). */
+static int l_idle(lua_State *L) {
+  parser *ps = check(L);
+  lua_pushboolean(L, !ps->in_message && llhttp_get_errno(&ps->p) == HPE_OK);
+  return 1;
 }
 
 /* skipBody(on): the response being parsed answers a HEAD request. */
@@ -389,6 +401,7 @@ static const luaL_Reg methods[] = {
   {"execute", l_execute},
   {"finish", l_finish},
   {"reset", l_reset},
+  {"idle", l_idle},
   {"skipBody", l_skip_body},
   {"lenient", l_lenient},
   {NULL, NULL},

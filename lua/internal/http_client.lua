@@ -43,7 +43,7 @@ M.Agent = Agent
 
 function Agent:initialize(options)
   EventEmitter.initialize(self)
-  if options ~= nil then errors.checkTable(options, 'options') end
+  if type(options) ~= 'nil' then errors.checkTable(options, 'options') end
   options = options or {}
   self.options = options
   self.defaultPort = 80
@@ -71,7 +71,7 @@ end
 
 -- getName(options): host:port:localAddress[:family], the key of a pool.
 function Agent:getName(options)
-  options = options or {}
+  if type(options) ~= 'table' then options = {} end
   local name = (options.host or 'localhost') .. ':'
   if options.port then name = name .. tostring(options.port) end
   name = name .. ':'
@@ -268,6 +268,9 @@ end
 local methodsWithoutBody = { GET = true, HEAD = true, DELETE = true, OPTIONS = true, TRACE = true, CONNECT = true }
 
 local function merge(a, b)
+  if type(b) ~= 'nil' and type(b) ~= 'table' then
+    error(errors.ERR_INVALID_ARG_TYPE('options', 'of type table', b), 0)
+  end
   local r = {}
   if a then for k, v in next, a do r[k] = v end end
   if b then for k, v in next, b do r[k] = v end end
@@ -276,6 +279,7 @@ end
 
 function ClientRequest:initialize(input, options, cb)
   if type(options) == 'function' then cb, options = options, nil end
+  if type(input) == 'function' then cb, input = input, nil end
   local o
   if type(input) == 'string' then
     o = merge(urlOptions(input), options)
@@ -283,12 +287,12 @@ function ClientRequest:initialize(input, options, cb)
     o = merge(fromURL(input), options)
   elseif type(input) == 'table' then
     o = merge(input, options)
-  elseif input == nil then
+  elseif type(input) == 'nil' then
     o = merge(nil, options)
   else
     error(errors.ERR_INVALID_ARG_TYPE('options', 'of type string or table', input), 0)
   end
-  if cb ~= nil then errors.checkFunction(cb, 'callback') end
+  if type(cb) ~= 'nil' then errors.checkFunction(cb, 'callback') end
   local agent = o.agent
   if agent == nil then
     agent = M.globalAgent
@@ -375,11 +379,13 @@ local function requestHead(req, bodyLen)
     for i = 1, #h, 3 do
       local key, name, v = h[i], h[i + 1], h[i + 2]
       if type(v) == 'table' then
+        local all = {}
         for j = 1, #v do
-          parts[n + 1] = name; parts[n + 2] = ': '; parts[n + 3] = tostring(v[j]); parts[n + 4] = '\r\n'
+          all[j] = tostring(v[j])
+          parts[n + 1] = name; parts[n + 2] = ': '; parts[n + 3] = all[j]; parts[n + 4] = '\r\n'
           n = n + 4
         end
-        v = concat(v, ', ')
+        v = concat(all, ', ')
       else
         v = tostring(v)
         parts[n + 1] = name; parts[n + 2] = ': '; parts[n + 3] = v; parts[n + 4] = '\r\n'
@@ -578,20 +584,28 @@ release = function(req)
   sock:destroySoon()
 end
 
+-- A response cut short: 'aborted' once, then 'error' (ECONNRESET,
+-- 'aborted') when it has a listener for it, as Node's IncomingMessage.
+local function abortResponse(res, err)
+  if res.aborted then return end
+  res.aborted = true
+  emit(res, 'aborted')
+  if err and err.code ~= 'ECONNRESET' then
+    err = connReset('aborted')
+  end
+  if err and res:listenerCount('error') > 0 then res:destroy(err) else res:destroy() end
+end
+
+-- A socket error or a parse error goes to the request's 'error', as in
+-- Node (a response under way also hears 'aborted' when the socket
+-- closes).
 local function onError(req, err)
   if rawget(req, '_errored') then return end
   req._errored = true
-  local res = req.res
-  if res and not res.complete then
-    res.aborted = true
-    emit(res, 'aborted')
-    if res:listenerCount('error') > 0 then res:destroy(err) else res:destroy() end
-  elseif not res then
-    emit(req, 'error', err)
-  end
   local sock = rawget(req, 'socket')
   if sock then sock:destroy() end
   nextTick(closeRequest, req)
+  emit(req, 'error', err)
 end
 
 local function onData(req, sock, data)
@@ -638,24 +652,24 @@ attach = function(req, sock, reused)
   if req.method == 'HEAD' then p:skipBody(true) end
   req._parser = p
   sock._onread = function(s, data, errno)
-    if data then return onData(req, s, data) end
+    if s ~= sock then return end
+    if type(data) == 'string' then return onData(req, s, data) end
+    data = nil
     if errno == EOF then
       local err, reason, used = run(p, nil, handlers, req)
       if err then onError(req, common.parseError(err, reason, used, '')) end
     end
     return socketOnread(s, data, errno)
   end
-  req._onerror = function(err) onError(req, err) end
+  req._onerror = function(err)
+    if type(err) ~= 'table' then err = newError('Error', 'ERR_INVALID_ARG_TYPE', tostring(err)) end
+    onError(req, err)
+  end
   req._onclose = function()
     if rawget(req, '_released') then return end
     local res = req.res
     if res then
-      if not res.complete then
-        res.aborted = true
-        emit(res, 'aborted')
-        local e = connReset('aborted')
-        if res:listenerCount('error') > 0 then res:destroy(e) else res:destroy() end
-      end
+      if not res.complete then abortResponse(res, connReset('aborted')) end
     elseif not rawget(req, '_errored') then
       req._errored = true
       emit(req, 'error', connReset('socket hang up'))
@@ -716,11 +730,7 @@ function ClientRequest:destroy(err)
   if self.destroyed then return self end
   self.destroyed = true
   local res = self.res
-  if res and not res.complete then
-    res.aborted = true
-    emit(res, 'aborted')
-    res:destroy()
-  end
+  if res and not res.complete then abortResponse(res, nil) end
   local sock = rawget(self, 'socket')
   if err ~= nil and not rawget(self, '_errored') then
     self._errored = true
@@ -766,6 +776,15 @@ function M.get(input, options, cb)
   req:finish()
   return req
 end
+
+-- Self checks: write and finish check inline.
+local instanceof = common.instanceof
+common.guard(ClientRequest, 'ClientRequest', function(v)
+  return type(v) == 'table' and rawget(v, 'agent') ~= nil and instanceof(v, ClientRequest)
+end, { write = true, finish = true, ['end'] = true })
+common.guard(Agent, 'Agent', function(v)
+  return type(v) == 'table' and rawget(v, 'sockets') ~= nil and instanceof(v, Agent)
+end, { getName = true })
 
 -- Node 19 on: the global agent keeps connections alive for 5 s.
 M.globalAgent = Agent:new({ keepAlive = true, scheduling = 'lifo', timeout = 5000 })

@@ -65,7 +65,7 @@ M.badValueChar = badValueChar
 function M.validateHeaderName(name, label)
   if not isToken(name) then
     local e = newError('TypeError', 'ERR_INVALID_HTTP_TOKEN',
-      (label or 'Header name') .. ' must be a valid HTTP token ["' .. tostring(name) .. '"]')
+      tostring(label or 'Header name') .. ' must be a valid HTTP token ["' .. tostring(name) .. '"]')
     error(e, 0)
   end
 end
@@ -267,10 +267,16 @@ function M.setVersion(m, version)
   m.httpVersionMinor = (b and byte(version, 3) or 48) - 48
 end
 
+-- setTimeout(ms, [cb]): the socket's; 'timeout' reaches the message
+-- (the server forwards it; a client response hears its request's).
 function IncomingMessage:setTimeout(ms, cb)
+  errors.checkNumber(ms, 'msecs')
+  if type(cb) ~= 'nil' then errors.checkFunction(cb, 'callback'); self:once('timeout', cb) end
   local s = rawget(self, 'socket')
-  if cb then self:once('timeout', cb) end
-  if s then s:setTimeout(ms) end
+  if s and not s.destroyed then
+    if M.watchTimeout then M.watchTimeout(s) end
+    s:setTimeout(ms)
+  end
   return self
 end
 
@@ -532,7 +538,49 @@ function M.chunkBytes(chunk, enc)
   error(errors.ERR_INVALID_ARG_TYPE('chunk', 'of type string or an instance of Buffer or Uint8Array', chunk), 0)
 end
 
-M.hex = function(n) return format('%x', n) end
-M.tonumber = tonumber
+-- Self checks ----------------------------------------------------------------------
+
+-- guard(cls, name, is, skip): every method of cls checks its object first
+-- and raises ERR_INVALID_THIS on anything else, changing nothing. Methods
+-- in `skip` check inline (the hot ones) or need no object.
+local instanceof = require('internal/class').instanceof
+M.instanceof = instanceof
+
+function M.guard(cls, name, is, skip)
+  for k, fn in next, cls do
+    if type(fn) == 'function' and k:sub(1, 2) ~= '__' and not (skip and skip[k]) then
+      if k == 'initialize' then
+        -- Object:new hands a fresh instance; anything else, an instance
+        -- made already among them, is refused.
+        cls[k] = function(self, ...)
+          if not instanceof(self, cls) or is(self) then error(errors.ERR_INVALID_THIS(name), 0) end
+          return fn(self, ...)
+        end
+      else
+        cls[k] = function(self, ...)
+          if not is(self) then error(errors.ERR_INVALID_THIS(name), 0) end
+          return fn(self, ...)
+        end
+      end
+    end
+  end
+end
+
+local function isIncoming(v)
+  return type(v) == 'table' and rawget(v, '_f') ~= nil and instanceof(v, IncomingMessage)
+end
+local function isOutgoing(v)
+  return type(v) == 'table' and rawget(v, '_f') ~= nil and instanceof(v, OutgoingMessage)
+end
+M.isOutgoing = isOutgoing
+
+-- setHeader checks inline: it runs for most responses.
+local setHeader = OutgoingMessage.setHeader
+function OutgoingMessage.setHeader(self, name, value)
+  if type(self) ~= 'table' or rawget(self, '_f') == nil then error(errors.ERR_INVALID_THIS('OutgoingMessage'), 0) end
+  return setHeader(self, name, value)
+end
+M.guard(IncomingMessage, 'IncomingMessage', isIncoming)
+M.guard(OutgoingMessage, 'OutgoingMessage', isOutgoing, { setHeader = true })
 
 return M

@@ -16,11 +16,11 @@ local ticks = require('internal/ticks')
 local timers = require('timers')
 local common = require('internal/http_common')
 
-local type, tostring, error, rawget, next, setmetatable = type, tostring, error, rawget, next, setmetatable
+local type, tostring, error, rawget, next, setmetatable, getmetatable = type, tostring, error, rawget, next, setmetatable, getmetatable
 local pairs, ipairs = pairs, ipairs
 local floor, tonumber = math.floor, tonumber
 local concat = table.concat
-local find, lower, format = string.find, string.lower, string.format
+local find, lower, format, sub = string.find, string.lower, string.format, string.sub
 local nextTick = ticks.nextTick
 local emit = EventEmitter.emit
 local newError = errors.new
@@ -66,9 +66,8 @@ ServerResponse.writableObjectMode = false
 ServerResponse._hasBody = true
 ServerResponse.chunkedEncoding = false
 
-local function newResponse(req, conn, keepAlive)
-  local sock = conn.sock
-  local res = setmetatable({ req = req, _conn = conn, socket = sock, connection = sock,
+local function newResponse(req, sock, keepAlive)
+  local res = setmetatable({ req = req, _conn = sock, socket = sock, connection = sock,
     shouldKeepAlive = keepAlive, _f = 0 }, ServerResponse)
   if req.method == 'HEAD' then res._hasBody = false end
   -- HTTP/1.0 keeps the connection only when asked to and the length is
@@ -86,9 +85,9 @@ end
 -- Sends bytes of this response: straight to the socket when it is the
 -- one being answered, else kept until the responses before it are done.
 local function send(res, data)
-  local conn = res._conn
-  if conn.head == res then
-    return conn.sock:write(data)
+  local sock = res._conn
+  if sock._hhead == res then
+    return sock:write(data)
   end
   local q = rawget(res, '_out')
   if not q then q = {}; res._out = q end
@@ -113,11 +112,13 @@ local function headerBlock(res, bodyLen)
     for i = 1, #h, 3 do
       local key, name, v = h[i], h[i + 1], h[i + 2]
       if type(v) == 'table' then
+        local all = {}
         for j = 1, #v do
-          parts[n + 1] = name; parts[n + 2] = ': '; parts[n + 3] = tostring(v[j]); parts[n + 4] = '\r\n'
+          all[j] = tostring(v[j])
+          parts[n + 1] = name; parts[n + 2] = ': '; parts[n + 3] = all[j]; parts[n + 4] = '\r\n'
           n = n + 4
         end
-        v = concat(v, ', ')
+        v = concat(all, ', ')
       else
         v = tostring(v)
         parts[n + 1] = name; parts[n + 2] = ': '; parts[n + 3] = v; parts[n + 4] = '\r\n'
@@ -130,7 +131,7 @@ local function headerBlock(res, bodyLen)
     end
   end
   local conn = res._conn
-  local srv = conn.srv
+  local srv = conn._hs
   if res.sendDate and not date then
     parts[n + 1] = 'Date: '; parts[n + 2] = utcDate(); parts[n + 3] = '\r\n'; n = n + 3
   end
@@ -139,7 +140,9 @@ local function headerBlock(res, bodyLen)
     else res.shouldKeepAlive = true end
   else
     local max = srv.maxRequestsPerSocket
-    if res.shouldKeepAlive and max and max > 0 and conn.count >= max then
+    if res.shouldKeepAlive and (not srv.listening or (max and max > 0 and conn._hn >= max)) then
+      -- The last response of the connection: its allowance is spent, or
+      -- the server is closing and waits for its connections to end.
       res._last = true
       parts[n + 1] = 'Connection: close\r\n'; n = n + 1
     elseif res.shouldKeepAlive and (cl or bodyLen or not res._http10) then
@@ -147,7 +150,7 @@ local function headerBlock(res, bodyLen)
       local kat = srv.keepAliveTimeout
       if kat and kat > 0 then
         parts[n + 1] = 'Keep-Alive: timeout='; parts[n + 2] = tostring(floor(kat / 1000)); n = n + 2
-        if max and max > 0 then parts[n + 1] = ', max='; parts[n + 2] = tostring(max - conn.count); n = n + 2 end
+        if max and max > 0 then parts[n + 1] = ', max='; parts[n + 2] = tostring(max - conn._hn); n = n + 2 end
         parts[n + 1] = '\r\n'; n = n + 1
       end
     else
@@ -176,6 +179,23 @@ local function headerBlock(res, bodyLen)
   parts[n + 1] = '\r\n'
   res.headersSent = true
   return concat(parts, '', 1, n + 1)
+end
+
+-- A write that the socket took past its mark: 'drain' on the response
+-- when the socket drains (one listener per connection, made once).
+local function waitDrain(res)
+  res.writableNeedDrain = true
+  local sock = res._conn
+  if not rawget(sock, '_hdrain') then
+    sock._hdrain = function()
+      local r = sock._hhead
+      if r and r.writableNeedDrain then
+        r.writableNeedDrain = false
+        emit(r, 'drain')
+      end
+    end
+    sock:on('drain', sock._hdrain)
+  end
 end
 
 local function checkStatus(code)
@@ -258,11 +278,12 @@ function ServerResponse:write(chunk, enc, cb)
     ok = send(self, head and head .. data or data)
   end
   if cb then nextTick(cb) end
-  if ok == false then self.writableNeedDrain = true end
+  if ok == false then waitDrain(self) end
   return ok
 end
 
 local onFinished -- the connection's side of a finished response
+local watchTimeout -- forwards a socket's 'timeout', below
 
 -- finish([chunk], [enc], [cb]): Node's end().
 function ServerResponse:finish(chunk, enc, cb)
@@ -357,9 +378,10 @@ function ServerResponse:writeEarlyHints(hints, cb)
 end
 
 function ServerResponse:setTimeout(ms, cb)
-  if cb then self:once('timeout', cb) end
+  errors.checkNumber(ms, 'msecs')
+  if type(cb) ~= 'nil' then errors.checkFunction(cb, 'callback'); self:once('timeout', cb) end
   local s = rawget(self, 'socket')
-  if s then s:setTimeout(ms) end
+  if s and not s.destroyed then watchTimeout(s); s:setTimeout(ms) end
   return self
 end
 
@@ -376,115 +398,144 @@ function ServerResponse:uncork() end
 
 -- The connection ------------------------------------------------------------------
 
--- conn fields: sock, srv, p (parser), count (requests begun), t (the loop
--- time of the last activity), req (the request being parsed), head (the
--- response being answered), q (responses waiting behind head, made when
--- requests are pipelined), reqStart (when the request being parsed began).
+-- A connection is its socket, an HttpSocket: a net.Socket whose read,
+-- close and error paths are the server's while `_hs` (its server) is set,
+-- and a plain socket's after an upgrade. Its http state lives in a few
+-- fields of its own, so an idle kept-alive connection costs the socket
+-- and little more (no table, closure or listener of its own):
+--   _hs     the server (nil once the socket is the listener's)
+--   _hp     the parser, while a message is under way; between messages
+--           it goes back to the server's pool
+--   _hn     requests begun;  _ht  the loop time of the last activity
+--   _hreq   the request being parsed;  _hstart  when it began
+--   _hhead  the response being answered;  _hq/_hqh/_hqt  those waiting
+--           behind it (pipelining)
+--   _hfq, _hflush  responses waiting for the socket to take their bytes
+--   _hdrain, _herr, _hup  the 'drain' listener, an error seen, an upgrade
+local Socket = net.Socket
+local HttpSocket = Socket:extend('Socket')
+local hidden = {}
+local socketIndex = Socket.__index
+
+function HttpSocket.__index(t, k)
+  local v = rawget(HttpSocket, k)
+  if v ~= nil then return v end
+  v = hidden[k]
+  if v ~= nil then return v end
+  return socketIndex(t, k)
+end
+
+-- Socket's own callbacks, which the connection's hand on to.
+local socketOnread = socketIndex(Socket, '_onread')
+local socketOnclose = socketIndex(Socket, '_onclose')
+local socketEmitError = socketIndex(Socket, '_emitError')
 
 local handlers = {}
+local onError -- socketOnError, below
 
-local function closeConn(conn)
-  conn.closing = true
-  conn.sock:destroy()
+local function queue(sock, res)
+  if sock._hhead == nil then
+    sock._hhead = res
+    return
+  end
+  local q = rawget(sock, '_hq')
+  if not q then q = {}; sock._hq = q; sock._hqh = 1; sock._hqt = 0 end
+  sock._hqt = sock._hqt + 1
+  q[sock._hqt] = res
+end
+
+local function closeConn(sock)
+  sock:destroy()
 end
 
 -- The next response in line becomes the one answered, and what it wrote
 -- while waiting goes out.
-local function advance(conn)
-  local q = conn.q
-  local res = q and q[conn.qh]
+local function advance(sock)
+  local q = rawget(sock, '_hq')
+  local res = q and q[sock._hqh]
   if not res then
-    conn.head = nil
+    sock._hhead = nil
     return
   end
-  q[conn.qh] = nil
-  conn.qh = conn.qh + 1
-  conn.head = res
+  q[sock._hqh] = nil
+  sock._hqh = sock._hqh + 1
+  sock._hhead = res
   local out = rawget(res, '_out')
   if out then
     res._out = nil
-    for i = 1, #out do conn.sock:write(out[i]) end
+    for i = 1, #out do sock:write(out[i]) end
   end
   if res.finished then onFinished(res) end
 end
 
 -- 'finish' once the socket took the bytes: at once when it holds none,
 -- else after the writes made so far (their callbacks run in order; the
--- responses waiting for theirs are conn.fq's).
+-- responses waiting for theirs are in _hfq).
 local function emitFinish(res)
   res.writableFinished = true
   emit(res, 'finish')
   emit(res, 'close')
 end
 
-local function flushed(conn)
-  local fq = conn.fq
+local function flushed(sock)
+  local fq = sock._hfq
   local res = fq[fq.h]
+  if not res then return end
   fq[fq.h] = nil
   fq.h = fq.h + 1
-  if res then emitFinish(res) end
+  emitFinish(res)
 end
 
 -- Made apart: a function that makes a closure is not compiled by the JIT.
-local function newFlushQueue(conn)
-  conn.onflush = function() flushed(conn) end
+local function newFlushQueue(sock)
+  sock._hflush = function() flushed(sock) end
   local fq = { h = 1, t = 0 }
-  conn.fq = fq
+  sock._hfq = fq
   return fq
 end
 
-local function finishWhenFlushed(conn, sock, res)
+local function finishWhenFlushed(sock, res)
   if sock.writableLength == 0 then return nextTick(emitFinish, res) end
-  local fq = conn.fq or newFlushQueue(conn)
+  local fq = rawget(sock, '_hfq') or newFlushQueue(sock)
   fq.t = fq.t + 1
   fq[fq.t] = res
-  sock:write('', conn.onflush)
+  sock:write('', sock._hflush)
 end
 
 onFinished = function(res)
-  local conn = res._conn
-  if conn.head ~= res then return end
+  local sock = res._conn
+  if sock._hhead ~= res then return end
   local req = res.req
-  local sock = conn.sock
-  conn.t = now()
+  sock._ht = now()
   -- A body nobody reads is thrown away so the connection can go on.
   if req.readableFlowing == nil and not req.readableDidRead and not rawget(req, '_dumped') then req:_dump() end
-  finishWhenFlushed(conn, sock, res)
+  finishWhenFlushed(sock, res)
   if rawget(res, '_last') or not res.shouldKeepAlive then
-    conn.last = true
-    conn.head = nil
-    conn.q = nil
+    sock._hhead = nil
+    sock._hq = nil
     sock:destroySoon()
     return
   end
-  advance(conn)
+  advance(sock)
 end
 
 local CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n'
 
-function handlers.headers(conn, method, url, version, raw, flags)
-  local srv = conn.srv
-  local req = newIncoming(conn.sock, raw)
+function handlers.headers(sock, method, url, version, raw, flags)
+  local srv = sock._hs
+  local req = newIncoming(sock, raw)
   req.method = method
   req.url = url
   if version ~= '1.1' then setVersion(req, version) end
-  conn.req = req
-  conn.count = conn.count + 1
-  local keepAlive = band(flags, 1) ~= 0
+  sock._hreq = req
+  sock._hn = sock._hn + 1
   if band(flags, 2) ~= 0 then
     req.upgrade = true
-    conn.upgrade = req
+    sock._hup = req
     return
   end
-  local res = newResponse(req, conn, keepAlive)
-  if conn.head == nil then
-    conn.head = res
-  else
-    local q = conn.q
-    if not q then q = {}; conn.q = q; conn.qh = 1; conn.qt = 0 end
-    conn.qt = conn.qt + 1
-    q[conn.qt] = res
-  end
+  local res = newResponse(req, sock, band(flags, 1) ~= 0)
+  queue(sock, res)
   -- Expect: 100-continue gets its interim answer, or goes to
   -- 'checkContinue' listeners, which answer it themselves.
   for i = 1, #raw, 2 do
@@ -510,67 +561,91 @@ function handlers.headers(conn, method, url, version, raw, flags)
   emit(srv, 'request', req, res)
 end
 
-function handlers.body(conn, chunk)
-  local req = conn.req
+function handlers.body(sock, chunk)
+  local req = sock._hreq
   if not req or rawget(req, '_dumped') then return end
   if req:push(chunk) == false then
     req._paused = true
-    conn.sock:_readStop()
+    sock:_readStop()
   end
 end
 
-function handlers.complete(conn, trailers)
-  local req = conn.req
+function handlers.complete(sock, trailers)
+  local req = sock._hreq
   if not req then return end
-  conn.req = nil
-  conn.reqStart = nil
+  sock._hreq = nil
+  sock._hstart = nil
   if trailers then req.rawTrailers = trailers end
   endIncoming(req)
 end
 
-local onError -- socketOnError, below
+-- Parsers are the server's: a connection takes one for a message and
+-- gives it back once it is idle again, so idle connections hold none.
+local function takeParser(sock, srv)
+  local pool = srv._parsers
+  local n = #pool
+  local p
+  if n > 0 then
+    p = pool[n]
+    pool[n] = nil
+    p:reset('request')
+  else
+    p = common.newParser('request', srv.maxHeaderSize, srv.maxHeadersCount)
+  end
+  if srv.insecureHTTPParser then p:lenient(true) end
+  sock._hp = p
+  return p
+end
+
+local function giveParser(sock, srv, p)
+  sock._hp = nil
+  local pool = srv._parsers
+  if #pool < 256 then pool[#pool + 1] = p end
+end
+
+-- A request without an 'upgrade' listener is an ordinary one, and
+-- parsing goes on after it.
+local function notUpgraded(sock, srv, req, head)
+  sock._hp:reset('request')
+  req.upgrade = false
+  local res = newResponse(req, sock, true)
+  queue(sock, res)
+  endIncoming(req)
+  sock._hreq = nil
+  emit(srv, 'request', req, res)
+  if #head > 0 then return hidden._onread(sock, head) end
+end
 
 -- The bytes of a connection, straight from the socket into the parser.
-local function onData(conn, sock, data)
-  if conn.reqStart == nil and conn.req == nil then conn.reqStart = now() end
-  conn.t = now()
-  local err, reason, used = run(conn.p, data, handlers, conn)
-  if not err then return end
-  if err == 'HPE_PAUSED_UPGRADE' then
-    local req = conn.upgrade
-    conn.upgrade = nil
-    local head = data:sub(used + 1)
-    local srv = conn.srv
-    local event = req.method == 'CONNECT' and 'connect' or 'upgrade'
-    if srv:listenerCount(event) > 0 then
-      -- The socket is the listener's from here on.
-      sock._onread = nil
-      sock:removeListener('error', conn.onerror)
-      sock:removeListener('close', conn.onclose)
-      srv._conns[conn] = nil
-      sock:_readStop()
-      emit(srv, event, req, sock, head)
-      return
-    end
-    if event == 'connect' then return closeConn(conn) end
-    -- No 'upgrade' listener: an ordinary request, and parsing goes on.
-    conn.p:reset()
-    req.upgrade = false
-    local res = newResponse(req, conn, true)
-    if conn.head == nil then conn.head = res
-    else
-      local q = conn.q
-      if not q then q = {}; conn.q = q; conn.qh = 1; conn.qt = 0 end
-      conn.qt = conn.qt + 1
-      q[conn.qt] = res
-    end
-    endIncoming(req)
-    conn.req = nil
-    emit(srv, 'request', req, res)
-    if #head > 0 then return onData(conn, sock, head) end
+local function onData(sock, data)
+  local srv = sock._hs
+  local t = now()
+  sock._ht = t
+  if sock._hstart == nil and sock._hreq == nil then sock._hstart = t end
+  local p = rawget(sock, '_hp') or takeParser(sock, srv)
+  local err, reason, used = run(p, data, handlers, sock)
+  if not err then
+    if p:idle() and sock._hs then giveParser(sock, srv, p) end
     return
   end
-  onError(conn, common.parseError(err, reason, used, data))
+  if err ~= 'HPE_PAUSED_UPGRADE' then
+    return onError(sock, common.parseError(err, reason, used, data))
+  end
+  local req = sock._hup
+  sock._hup = nil
+  local head = sub(data, used + 1)
+  local event = req.method == 'CONNECT' and 'connect' or 'upgrade'
+  if srv:listenerCount(event) == 0 then
+    if event == 'connect' then return closeConn(sock) end
+    return notUpgraded(sock, srv, req, head)
+  end
+  -- The socket is the listener's from here on: a plain socket.
+  sock._hs = nil
+  sock._hp = nil
+  sock._hreq = nil
+  srv._conns[sock] = nil
+  sock:_readStop()
+  emit(srv, event, req, sock, head)
 end
 
 -- Node's answers to a bad request when no 'clientError' listener writes
@@ -581,13 +656,15 @@ local badAnswers = {
   ERR_HTTP_REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
 }
 
-onError = function(conn, err)
-  local sock = conn.sock
-  if conn.errored then return end
-  conn.errored = true
-  sock._onread = nil
-  if conn.req then conn.req.aborted = true end
-  local srv = conn.srv
+-- A bad request or a timeout: 'clientError', or Node's answer, then the
+-- socket goes. Parsing stops here.
+onError = function(sock, err)
+  if rawget(sock, '_herr') then return end
+  sock._herr = true
+  local srv = sock._hs
+  local req = sock._hreq
+  if req then req.aborted = true end
+  sock._hp = nil
   if srv:listenerCount('clientError') > 0 then
     emit(srv, 'clientError', err, sock)
     return
@@ -598,84 +675,152 @@ onError = function(conn, err)
   sock:destroy()
 end
 
-local Socket = net.Socket
-local socketOnread = nil -- Socket's own _onread, for EOF and errors
-
 -- The client ended its side. As in Node (httpAllowHalfOpen false),
 -- requests still waiting for their responses are aborted, which ends the
 -- connection; else the server ends its side too.
-local function onEnd(conn, sock)
-  local err, reason, used = run(conn.p, nil, handlers, conn)
-  if err then return onError(conn, common.parseError(err, reason, used, '')) end
-  local pending = conn.head ~= nil or conn.req ~= nil
+local function onEnd(sock)
+  local p = rawget(sock, '_hp')
+  if p then
+    local err, reason, used = run(p, nil, handlers, sock)
+    if err then return onError(sock, common.parseError(err, reason, used, '')) end
+  end
+  local pending = sock._hhead ~= nil or sock._hreq ~= nil
   if not pending then
     sock:finish()
-  elseif not conn.srv.httpAllowHalfOpen then
+  elseif not sock._hs.httpAllowHalfOpen then
     sock:destroy()
-  else
-    conn.last = true
   end
 end
 
-local conns_mt = { __mode = 'k' }
+-- The socket's callbacks from C: each checks its object, as anything a
+-- script can reach may be called with anything.
+local function isConn(s)
+  return type(s) == 'table' and rawget(s, '_hs') ~= nil and rawget(s, '_sf') ~= nil
+end
 
--- Each new socket of the server becomes a connection.
-local function connectionListener(srv, sock)
-  local conn = { sock = sock, srv = srv, p = common.newParser('request', srv.maxHeaderSize, srv.maxHeadersCount),
-    count = 0, t = now() }
-  if srv.insecureHTTPParser then conn.p:lenient(true) end
-  srv._conns[conn] = true
-  sock._onread = function(s, data, errno)
-    if data then return onData(conn, s, data) end
-    if errno == EOF then onEnd(conn, s) end
-    return socketOnread(s, data, errno)
+function hidden._onread(sock, data, errno)
+  if not isConn(sock) or rawget(sock, '_herr') then
+    if type(sock) == 'table' and rawget(sock, '_sf') then return socketOnread(sock, data, errno) end
+    return
   end
-  conn.onerror = function(err) onError(conn, err) end
-  conn.onclose = function()
-    srv._conns[conn] = nil
-    local req = conn.req
+  if type(data) == 'string' then return onData(sock, data) end
+  if errno == EOF then
+    onEnd(sock)
+    if sock.destroyed then return end
+  end
+  return socketOnread(sock, nil, errno)
+end
+
+-- An error of the socket itself (a reset, a failed write): to
+-- 'clientError' listeners, and to the socket's own 'error' listeners if
+-- it has any; never uncaught, as Node's socketOnError listener sees to.
+function hidden._emitError(sock, err)
+  if not isConn(sock) then
+    if type(sock) == 'table' and rawget(sock, '_sf') then return socketEmitError(sock, err) end
+    return
+  end
+  local srv = sock._hs
+  if not rawget(sock, '_herr') then
+    sock._herr = true
+    if srv:listenerCount('clientError') > 0 then emit(srv, 'clientError', err, sock) end
+  end
+  if sock:listenerCount('error') > 0 then emit(sock, 'error', err) end
+end
+
+-- The socket closed: what was under way on it is aborted.
+function hidden._onclose(sock)
+  if type(sock) ~= 'table' or rawget(sock, '_sf') == nil then return end
+  local srv = rawget(sock, '_hs')
+  if srv then
+    srv._conns[sock] = nil
+    local p = rawget(sock, '_hp')
+    if p and p:idle() then giveParser(sock, srv, p) end
+    local req = sock._hreq
     if req and not req.complete then
       req.aborted = true
       emit(req, 'aborted')
       req:destroy()
     end
-    local res = conn.head
+    local res = sock._hhead
     while res do
       if not res.writableFinished then
         res.destroyed = true
         emit(res, 'close')
       end
-      local q = conn.q
-      res = q and q[conn.qh]
-      if res then q[conn.qh] = nil; conn.qh = conn.qh + 1 end
+      local q = rawget(sock, '_hq')
+      res = q and q[sock._hqh]
+      if res then q[sock._hqh] = nil; sock._hqh = sock._hqh + 1 end
     end
-    conn.head = nil
+    sock._hhead = nil
   end
-  sock:on('error', conn.onerror)
-  sock:on('close', conn.onclose)
+  return socketOnclose(sock)
+end
+
+-- An idle socket (its setTimeout, server.timeout): 'timeout' on the
+-- request under way, on the response, on the server; destroyed when none
+-- of them listens, as in Node. One listener per socket, made once.
+local function onSocketTimeout(sock)
+  local srv = rawget(sock, '_hs')
+  if not srv then return end
+  local req, res = sock._hreq, sock._hhead
+  local a = req and not req.complete and emit(req, 'timeout', sock)
+  local b = res and emit(res, 'timeout', sock)
+  local c = emit(srv, 'timeout', sock)
+  if not a and not b and not c then sock:destroy() end
+end
+
+watchTimeout = function(sock)
+  if rawget(sock, '_htimeout') or not rawget(sock, '_hs') then return end
+  sock._htimeout = function() onSocketTimeout(sock) end
+  sock:on('timeout', sock._htimeout)
+end
+
+common.watchTimeout = watchTimeout
+
+-- A new socket of the server: a connection.
+local function connectionListener(srv, sock)
+  if getmetatable(sock) ~= HttpSocket or rawget(sock, '_hs') then return end
+  sock._hs = srv
+  sock._hn = 0
+  sock._ht = now()
+  srv._conns[sock] = true
   local to = srv.timeout
   if to and to > 0 then
-    sock:setTimeout(to, function()
-      if not emit(srv, 'timeout', sock) then sock:destroy() end
-    end)
+    watchTimeout(sock)
+    sock:setTimeout(to)
   end
 end
 
+local function isIdle(sock)
+  return sock._hhead == nil and sock._hreq == nil and sock._hstart == nil
+end
+
+local function stopSweep(srv)
+  local iv = rawget(srv, '_sweep')
+  if iv then timers.clearInterval(iv); srv._sweep = nil end
+end
+
 -- The sweep: keep-alive, header and request timeouts of every connection.
+-- It runs while the server listens and, after close(), until its last
+-- connection is gone.
 local function sweep(srv)
+  if not srv.listening and next(srv._conns) == nil then return stopSweep(srv) end
   local t = now()
   local kat = srv.keepAliveTimeout or 0
   local ht = srv.headersTimeout or 0
   local rt = srv.requestTimeout or 0
-  for conn in next, srv._conns do
-    if conn.head == nil and conn.req == nil and conn.reqStart == nil then
-      if kat > 0 and t - conn.t >= kat then closeConn(conn) end
-    elseif conn.reqStart then
+  for sock in next, srv._conns do
+    if isIdle(sock) then
+      if kat > 0 and t - sock._ht >= kat then closeConn(sock) end
+    else
       -- A request still coming: its headers within headersTimeout, all of
       -- it within requestTimeout.
-      local age = t - conn.reqStart
-      if (ht > 0 and age >= ht and conn.req == nil) or (rt > 0 and age >= rt) then
-        onError(conn, newError('Error', 'ERR_HTTP_REQUEST_TIMEOUT', 'Request timeout'))
+      local start = sock._hstart
+      if start then
+        local age = t - start
+        if (ht > 0 and age >= ht and sock._hreq == nil) or (rt > 0 and age >= rt) then
+          onError(sock, newError('Error', 'ERR_HTTP_REQUEST_TIMEOUT', 'Request timeout'))
+        end
       end
     end
   end
@@ -688,11 +833,11 @@ M.Server = Server
 
 function Server:initialize(options, listener)
   if type(options) == 'function' then options, listener = nil, options end
-  if options ~= nil and type(options) ~= 'table' then
+  if type(options) ~= 'nil' and type(options) ~= 'table' then
     error(errors.ERR_INVALID_ARG_TYPE('options', 'of type table', options), 0)
   end
   options = options or {}
-  if listener ~= nil then errors.checkFunction(listener, 'requestListener') end
+  if type(listener) ~= 'nil' then errors.checkFunction(listener, 'requestListener') end
   local function int(name, default)
     local v = options[name]
     if v == nil then return default end
@@ -711,7 +856,9 @@ function Server:initialize(options, listener)
   self.connectionsCheckingInterval = int('connectionsCheckingInterval', 30000)
   self.httpAllowHalfOpen = false
   self.insecureHTTPParser = options.insecureHTTPParser == true
-  self._conns = setmetatable({}, conns_mt)
+  self._conns = setmetatable({}, { __mode = 'k' })
+  self._parsers = {}
+  self._socketClass = HttpSocket
   self:on('connection', function(sock) connectionListener(self, sock) end)
   self:on('listening', function()
     if rawget(self, '_sweep') then return end
@@ -724,14 +871,9 @@ function Server:initialize(options, listener)
   if listener then self:on('request', listener) end
 end
 
-local function stopSweep(self)
-  local iv = rawget(self, '_sweep')
-  if iv then timers.clearInterval(iv); self._sweep = nil end
-end
-
 function Server:closeIdleConnections()
-  for conn in next, self._conns do
-    if conn.head == nil and conn.req == nil then closeConn(conn) end
+  for sock in next, self._conns do
+    if sock._hhead == nil and sock._hreq == nil then closeConn(sock) end
   end
 end
 
@@ -740,7 +882,7 @@ function Server:closeAllConnections()
 end
 
 function Server:close(cb)
-  stopSweep(self)
+  if next(self._conns) == nil then stopSweep(self) end
   self:closeIdleConnections()
   return net.Server.close(self, cb)
 end
@@ -752,7 +894,21 @@ function Server:setTimeout(ms, cb)
   return self
 end
 
--- Socket's _onread, which ours hand EOF and errors to.
-socketOnread = Socket.__index(Socket, '_onread')
+-- Self checks: write, finish and writeHead, called for every response,
+-- check inline.
+local function isResponse(v) return type(v) == 'table' and rawget(v, '_conn') ~= nil end
+local function isServer(v) return type(v) == 'table' and rawget(v, '_conns') ~= nil and common.instanceof(v, Server) end
+local function inline(name)
+  local fn = ServerResponse[name]
+  ServerResponse[name] = function(self, a, b, c)
+    if type(self) ~= 'table' or rawget(self, '_conn') == nil then error(errors.ERR_INVALID_THIS('ServerResponse'), 0) end
+    return fn(self, a, b, c)
+  end
+end
+inline('write'); inline('finish'); inline('writeHead')
+ServerResponse['end'] = ServerResponse.finish
+common.guard(ServerResponse, 'ServerResponse', isResponse,
+  { write = true, finish = true, ['end'] = true, writeHead = true })
+common.guard(Server, 'Server', isServer)
 
 return M
