@@ -10,6 +10,13 @@
  *     get past the ephemeral port range), as many as it can; then each
  *     sends one byte and waits for its echo; prints the server's RSS
  *     before and after, per connection, and how many answered.
+ *   tcp_load httpidle PORT COUNT SERVER_PID [IDLE_SECONDS]
+ *     opens COUNT connections the same way; each sends one keep-alive
+ *     "GET / HTTP/1.1" and reads the whole response (Content-Length or
+ *     chunked), then all stay open, idle, for IDLE_SECONDS (default 2);
+ *     prints the server's RSS before, with all open and after closing them
+ *     all, the bytes per open connection, and how many answered and how
+ *     many the server left open.
  */
 #include <uv.h>
 
@@ -24,6 +31,10 @@ typedef struct {
   size_t got;
   int open;
   int inited;
+  /* httpidle: the response read so far, and whether it is complete. */
+  char *resp;
+  size_t rlen;
+  int done;
 } conn;
 
 static uv_loop_t *loop;
@@ -33,6 +44,9 @@ static char *payload;
 static char rbuf[65536];
 static unsigned long long msgs, bytes;
 static struct sockaddr_in dest;
+static int responded, closed_idle, bad_resp;
+static const char http_get[] = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n";
+#define RESP_MAX 65536
 
 static void on_alloc(uv_handle_t *h, size_t s, uv_buf_t *b) {
   (void)h; (void)s;
@@ -83,6 +97,92 @@ static void on_idle_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
     uv_read_stop(s);
     if (answered + failed == connected) uv_stop(loop);
   }
+}
+
+/* The header block [h, end) holds NAME (lower case, with its colon)
+ * at a line start: returns the value's first byte, or NULL. */
+static const char *find_header(const char *h, const char *end, const char *name) {
+  size_t n = strlen(name);
+  const char *p = h;
+  while (p < end) {
+    const char *eol = p;
+    size_t i;
+    while (eol < end && *eol != '\n') eol++;
+    if ((size_t)(eol - p) > n) {
+      for (i = 0; i < n; i++) {
+        char ch = p[i];
+        if (ch >= 'A' && ch <= 'Z') ch = (char)(ch - 'A' + 'a');
+        if (ch != name[i]) break;
+      }
+      if (i == n) {
+        p += n;
+        while (p < eol && (*p == ' ' || *p == '\t')) p++;
+        return p;
+      }
+    }
+    p = eol + 1;
+  }
+  return NULL;
+}
+
+/* 1 when buf[0, len) holds one whole HTTP/1.1 response, 0 when more is
+ * to come, -1 when it is not a 200 response framed by Content-Length or
+ * chunked encoding (without trailers), which keep-alive needs. */
+static int response_complete(const char *buf, size_t len) {
+  const char *end = buf + len, *hend = NULL, *v, *p;
+  size_t i;
+  for (i = 3; i < len; i++)
+    if (buf[i - 3] == '\r' && buf[i - 2] == '\n' && buf[i - 1] == '\r' && buf[i] == '\n') { hend = buf + i + 1; break; }
+  if (!hend) return 0;
+  if (len < 12 || memcmp(buf, "HTTP/1.1 200", 12) != 0) return -1;
+  if ((v = find_header(buf, hend, "content-length:")) != NULL)
+    return (size_t)(end - hend) >= (size_t)strtoul(v, NULL, 10) ? 1 : 0;
+  v = find_header(buf, hend, "transfer-encoding:");
+  if (!v || strncmp(v, "chunked", 7) != 0) return -1;
+  p = hend;
+  for (;;) {
+    char *q;
+    unsigned long n;
+    const char *eol = p;
+    while (eol + 1 < end && !(eol[0] == '\r' && eol[1] == '\n')) eol++;
+    if (eol + 1 >= end) return 0;
+    n = strtoul(p, &q, 16);
+    if (q == p) return -1;
+    p = eol + 2;
+    if (n == 0) return end - p >= 2 ? 1 : 0; /* the empty trailer line */
+    if ((size_t)(end - p) < n + 2) return 0;
+    p += n + 2;
+  }
+}
+
+static void on_http_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
+  conn *c = (conn *)s->data;
+  int st;
+  if (n < 0) {
+    /* EOF or an error: before the response a failure, after it the
+     * server closed an idle keep-alive connection. */
+    if (c->done) closed_idle++;
+    else { failed++; if (!stopping) fprintf(stderr, "read: %s\n", uv_strerror((int)n)); }
+    c->open = 0;
+    uv_read_stop(s);
+    if (!c->done && responded + failed >= connected) uv_stop(loop);
+    return;
+  }
+  if (n == 0 || c->done) return; /* nothing, or bytes after the response */
+  if (!c->resp) c->resp = (char *)malloc(RESP_MAX);
+  if (c->rlen + (size_t)n > RESP_MAX) st = -1;
+  else {
+    memcpy(c->resp + c->rlen, b->base, (size_t)n);
+    c->rlen += (size_t)n;
+    st = response_complete(c->resp, c->rlen);
+  }
+  if (st == 0) return;
+  free(c->resp);
+  c->resp = NULL;
+  c->done = 1;
+  if (st > 0) responded++;
+  else { bad_resp++; failed++; }
+  if (responded + failed >= connected) uv_stop(loop);
 }
 
 static void on_connect(uv_connect_t *r, int st) {
@@ -150,7 +250,8 @@ static void close_all(void) {
 int main(int argc, char **argv) {
   uv_timer_t timer;
   if (argc < 5) {
-    fprintf(stderr, "usage: tcp_load echo PORT CONNS SIZE SECONDS | idle PORT COUNT SERVER_PID\n");
+    fprintf(stderr, "usage: tcp_load echo PORT CONNS SIZE SECONDS | idle PORT COUNT SERVER_PID"
+                    " | httpidle PORT COUNT SERVER_PID [IDLE_SECONDS]\n");
     return 2;
   }
   loop = uv_default_loop();
@@ -211,6 +312,49 @@ int main(int argc, char **argv) {
     printf("of: %d\n", connected);
     close_all();
     return answered == connected ? 0 : 1;
+  }
+  if (strcmp(argv[1], "httpidle") == 0) {
+    int pid = atoi(argv[4]), i, open_before;
+    double idle = argc >= 6 ? atof(argv[5]) : 2;
+    long base, rss_open, rss_closed;
+    if (idle < 0 || idle > 600) return 2;
+    base = rss_kib(pid);
+    printf("base_rss_kib: %ld\n", base);
+    open_conns(0, nconns, 1);
+    printf("conns: %d\n", connected);
+    /* One GET each; at most 60 s for all the answers. */
+    payload = (char *)http_get;
+    uv_timer_init(loop, &timer);
+    uv_timer_start(&timer, on_stop, 60000, 0);
+    failed = 0;
+    for (i = 0; i < nconns; i++) {
+      if (!conns[i].open) continue;
+      uv_read_start((uv_stream_t *)&conns[i].tcp, on_alloc, on_http_read);
+      send_one(&conns[i], sizeof http_get - 1);
+    }
+    if (connected > 0) uv_run(loop, UV_RUN_DEFAULT);
+    printf("answered: %d\n", responded);
+    if (bad_resp) printf("bad_responses: %d\n", bad_resp);
+    /* Idle, still reading, so a connection the server closes is seen. */
+    stopping = 0;
+    uv_timer_start(&timer, on_stop, (uint64_t)(idle * 1000), 0);
+    uv_run(loop, UV_RUN_DEFAULT);
+    open_before = 0;
+    for (i = 0; i < nconns; i++) open_before += conns[i].open && conns[i].done;
+    rss_open = rss_kib(pid);
+    printf("still_open: %d\n", open_before);
+    printf("closed_by_server: %d\n", closed_idle);
+    printf("rss_kib_open: %ld\n", rss_open);
+    printf("bytes_per_conn: %.0f\n", (double)(rss_open - base) * 1024 / (open_before ? open_before : 1));
+    uv_close((uv_handle_t *)&timer, on_closed);
+    stopping = 1;
+    close_all();
+    /* Let the server see every close, then read its RSS. */
+    uv_sleep(1000);
+    rss_closed = rss_kib(pid);
+    printf("rss_kib_closed: %ld\n", rss_closed);
+    for (i = 0; i < nconns; i++) free(conns[i].resp);
+    return responded == connected && open_before == connected ? 0 : 1;
   }
   return 2;
 }
