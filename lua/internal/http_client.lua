@@ -504,7 +504,7 @@ function handlers.headers(req, status, message, version, raw, flags)
     req.upgradeOrConnect = true
     return
   end
-  if not emit(req, 'response', res) then res:_dump() end
+  if not emit(req, 'response', res) then common.dump(res) end
 end
 
 function handlers.body(req, chunk)

@@ -291,20 +291,23 @@ local function quietEnd(m)
   m.closed = true
 end
 
-function IncomingMessage:_dump()
+local function dump(self)
   if rawget(self, '_dumped') then return end
   self._dumped = true
-  if self.complete and self.readableLength == 0 and rawget(self, '_events') == nil then
+  if self.complete and (rawget(self, 'readableLength') or 0) == 0 and rawget(self, '_events') == nil then
     return quietEnd(self)
   end
   self:removeAllListeners('data')
   self:resume()
 end
+IncomingMessage._dump = dump
+-- For the server and the client, which know their message: no self check.
+M.dump = dump
 
 -- The parser's end of a message's body.
 function M.endIncoming(m)
   m.complete = true
-  if rawget(m, '_dumped') and m.readableLength == 0 and rawget(m, '_events') == nil then
+  if rawget(m, '_dumped') and (rawget(m, 'readableLength') or 0) == 0 and rawget(m, '_events') == nil then
     return quietEnd(m)
   end
   m:push(nil)

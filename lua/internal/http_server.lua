@@ -27,7 +27,7 @@ local newError = errors.new
 local IncomingMessage, OutgoingMessage = common.IncomingMessage, common.OutgoingMessage
 local STATUS_CODES = common.STATUS_CODES
 local run, utcDate, chunkBytes, headerLines = common.run, common.utcDate, common.chunkBytes, common.headerLines
-local setVersion, newIncoming, endIncoming = common.setVersion, common.newIncoming, common.endIncoming
+local setVersion, newIncoming, endIncoming, dump = common.setVersion, common.newIncoming, common.endIncoming, common.dump
 
 local M = {}
 
@@ -86,7 +86,7 @@ end
 -- one being answered, else kept until the responses before it are done.
 local function send(res, data)
   local sock = res._conn
-  if sock._hhead == res then
+  if rawget(sock, '_hhead') == res then
     return sock:write(data)
   end
   local q = rawget(res, '_out')
@@ -110,7 +110,7 @@ local function headerBlock(res, bodyLen)
   local h = rawget(res, '_h')
   if h then n, date, connection, cl, te = headerLines(h, parts, n) end
   local conn = res._conn
-  local srv = conn._hs
+  local srv = rawget(conn, '_hs')
   if res.sendDate and not date then
     parts[n + 1] = 'Date: '; parts[n + 2] = utcDate(); parts[n + 3] = '\r\n'; n = n + 3
   end
@@ -119,7 +119,7 @@ local function headerBlock(res, bodyLen)
     else res.shouldKeepAlive = true end
   else
     local max = srv.maxRequestsPerSocket
-    if res.shouldKeepAlive and (not srv.listening or (max and max > 0 and conn._hn >= max)) then
+    if res.shouldKeepAlive and (not srv.listening or (max and max > 0 and rawget(conn, '_hn') >= max)) then
       -- The last response of the connection: its allowance is spent, or
       -- the server is closing and waits for its connections to end.
       res._last = true
@@ -129,7 +129,7 @@ local function headerBlock(res, bodyLen)
       local kat = srv.keepAliveTimeout
       if kat and kat > 0 then
         parts[n + 1] = 'Keep-Alive: timeout='; parts[n + 2] = tostring(floor(kat / 1000)); n = n + 2
-        if max and max > 0 then parts[n + 1] = ', max='; parts[n + 2] = tostring(max - conn._hn); n = n + 2 end
+        if max and max > 0 then parts[n + 1] = ', max='; parts[n + 2] = tostring(max - rawget(conn, '_hn')); n = n + 2 end
         parts[n + 1] = '\r\n'; n = n + 1
       end
     else
@@ -167,13 +167,13 @@ local function waitDrain(res)
   local sock = res._conn
   if not rawget(sock, '_hdrain') then
     sock._hdrain = function()
-      local r = sock._hhead
+      local r = rawget(sock, '_hhead')
       if r and r.writableNeedDrain then
         r.writableNeedDrain = false
         emit(r, 'drain')
       end
     end
-    sock:on('drain', sock._hdrain)
+    sock:on('drain', rawget(sock, '_hdrain'))
   end
 end
 
@@ -199,24 +199,30 @@ function ServerResponse:writeHead(status, message, headers)
   end
   if headers ~= nil then common.applyHeaders(self, headers) end
   if status == 204 or status == 304 or (status >= 100 and status < 200) then self._hasBody = false end
-  self._headWritten = true
+  -- As in Node, writeHead makes the header block now (headersSent is
+  -- true from here on), so a body that follows without a Content-Length
+  -- is chunked; the block goes out with the first bytes of the body.
+  self._head = headerBlock(self, nil)
   return self
 end
 
--- The headers are sent with the first write or finish(); writeHead only
--- sets them, as Node's writeHead does when nothing is written after it.
-local function implicitHead(self, bodyLen)
-  local code = self.statusCode
-  if not rawget(self, '_headWritten') then
-    code = checkStatus(code)
-    if code == 204 or code == 304 or (code >= 100 and code < 200) then self._hasBody = false end
+-- The header block still to send, or nil when it went: the one writeHead
+-- made, else one made now (finish() knows the body's length, bodyLen).
+local function takeHead(self, bodyLen)
+  local head = rawget(self, '_head')
+  if head then
+    self._head = nil
+    return head
   end
+  if self.headersSent then return nil end
+  local code = checkStatus(self.statusCode)
+  if code == 204 or code == 304 or (code >= 100 and code < 200) then self._hasBody = false end
   return headerBlock(self, bodyLen)
 end
 
 function ServerResponse:flushHeaders()
-  if self.headersSent then return end
-  send(self, implicitHead(self, nil))
+  local head = takeHead(self, nil)
+  if head then send(self, head) end
 end
 
 local function writeAfterEnd(self, cb)
@@ -239,8 +245,7 @@ function ServerResponse:write(chunk, enc, cb)
     error(newError('TypeError', 'ERR_STREAM_NULL_VALUES', 'May not write null values to stream'), 0)
   end
   local data, len = chunkBytes(chunk, enc)
-  local head = nil
-  if not self.headersSent then head = implicitHead(self, nil) end
+  local head = takeHead(self, nil)
   if not self._hasBody then
     if head then send(self, head) end
     if cb then nextTick(cb) end
@@ -284,15 +289,16 @@ function ServerResponse:finish(chunk, enc, cb)
     if type(data) ~= 'string' then data = data:toString('latin1') end
   end
   local out
-  if not self.headersSent then
-    local head = implicitHead(self, self._hasBody and len or nil)
-    if self._hasBody and data then
-      if self._chunked then out = head .. format('%x', len) .. '\r\n' .. data .. '\r\n0\r\n\r\n'
-      else out = head .. data end
-    elseif self._chunked then
-      out = head .. '0\r\n\r\n'
-    else
+  local head = takeHead(self, self._hasBody and len or nil)
+  if head then
+    if not self._hasBody then
       out = head
+    elseif self._chunked then
+      local tr = rawget(self, '_trailer') or ''
+      if data and len > 0 then out = head .. format('%x', len) .. '\r\n' .. data .. '\r\n0\r\n' .. tr .. '\r\n'
+      else out = head .. '0\r\n' .. tr .. '\r\n' end
+    else
+      out = data and head .. data or head
     end
   elseif self._hasBody then
     if self._chunked then
@@ -396,6 +402,12 @@ local HttpSocket = Socket:extend('Socket')
 local hidden = {}
 local socketIndex = Socket.__index
 
+-- Socket's methods are copied in, so a method call on a connection costs
+-- one lookup, as on any socket; fields and getters go on to Socket's.
+for k, v in next, Socket do
+  if type(v) == 'function' and k:sub(1, 2) ~= '__' then HttpSocket[k] = v end
+end
+
 function HttpSocket.__index(t, k)
   local v = rawget(HttpSocket, k)
   if v ~= nil then return v end
@@ -413,14 +425,14 @@ local handlers = {}
 local onError -- socketOnError, below
 
 local function queue(sock, res)
-  if sock._hhead == nil then
+  if rawget(sock, '_hhead') == nil then
     sock._hhead = res
     return
   end
   local q = rawget(sock, '_hq')
   if not q then q = {}; sock._hq = q; sock._hqh = 1; sock._hqt = 0 end
-  sock._hqt = sock._hqt + 1
-  q[sock._hqt] = res
+  sock._hqt = rawget(sock, '_hqt') + 1
+  q[rawget(sock, '_hqt')] = res
 end
 
 local function closeConn(sock)
@@ -431,13 +443,13 @@ end
 -- while waiting goes out.
 local function advance(sock)
   local q = rawget(sock, '_hq')
-  local res = q and q[sock._hqh]
+  local res = q and q[rawget(sock, '_hqh')]
   if not res then
     sock._hhead = nil
     return
   end
-  q[sock._hqh] = nil
-  sock._hqh = sock._hqh + 1
+  q[rawget(sock, '_hqh')] = nil
+  sock._hqh = rawget(sock, '_hqh') + 1
   sock._hhead = res
   local out = rawget(res, '_out')
   if out then
@@ -457,7 +469,7 @@ local function emitFinish(res)
 end
 
 local function flushed(sock)
-  local fq = sock._hfq
+  local fq = rawget(sock, '_hfq')
   local res = fq[fq.h]
   if not res then return end
   fq[fq.h] = nil
@@ -474,20 +486,25 @@ local function newFlushQueue(sock)
 end
 
 local function finishWhenFlushed(sock, res)
-  if sock.writableLength == 0 then return nextTick(emitFinish, res) end
+  -- sock.writableLength == 0, read from net's fields: this runs for every
+  -- response, and the getter is four lookups away on a connection.
+  local pending = rawget(sock, '_pending')
+  if (pending == nil or pending == 0) and rawget(sock, '_early') == nil then
+    return nextTick(emitFinish, res)
+  end
   local fq = rawget(sock, '_hfq') or newFlushQueue(sock)
   fq.t = fq.t + 1
   fq[fq.t] = res
-  sock:write('', sock._hflush)
+  sock:write('', rawget(sock, '_hflush'))
 end
 
 onFinished = function(res)
   local sock = res._conn
-  if sock._hhead ~= res then return end
+  if rawget(sock, '_hhead') ~= res then return end
   local req = res.req
   sock._ht = now()
   -- A body nobody reads is thrown away so the connection can go on.
-  if req.readableFlowing == nil and not req.readableDidRead and not rawget(req, '_dumped') then req:_dump() end
+  if rawget(req, 'readableFlowing') == nil and not rawget(req, 'readableDidRead') and not rawget(req, '_dumped') then dump(req) end
   finishWhenFlushed(sock, res)
   if rawget(res, '_last') or not res.shouldKeepAlive then
     sock._hhead = nil
@@ -501,13 +518,13 @@ end
 local CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n'
 
 function handlers.headers(sock, method, url, version, raw, flags)
-  local srv = sock._hs
+  local srv = rawget(sock, '_hs')
   local req = newIncoming(sock, raw)
   req.method = method
   req.url = url
   if version ~= '1.1' then setVersion(req, version) end
   sock._hreq = req
-  sock._hn = sock._hn + 1
+  sock._hn = rawget(sock, '_hn') + 1
   if band(flags, 2) ~= 0 then
     req.upgrade = true
     sock._hup = req
@@ -541,7 +558,7 @@ function handlers.headers(sock, method, url, version, raw, flags)
 end
 
 function handlers.body(sock, chunk)
-  local req = sock._hreq
+  local req = rawget(sock, '_hreq')
   if not req or rawget(req, '_dumped') then return end
   if req:push(chunk) == false then
     req._paused = true
@@ -550,7 +567,7 @@ function handlers.body(sock, chunk)
 end
 
 function handlers.complete(sock, trailers)
-  local req = sock._hreq
+  local req = rawget(sock, '_hreq')
   if not req then return end
   sock._hreq = nil
   sock._hstart = nil
@@ -558,8 +575,9 @@ function handlers.complete(sock, trailers)
   endIncoming(req)
 end
 
--- Parsers are the server's: a connection takes one for a message and
--- gives it back once it is idle again, so idle connections hold none.
+-- Parsers are the server's: a connection takes one when bytes come and
+-- the sweep takes it back once the connection has been idle a while, so
+-- idle connections hold none and busy ones keep theirs.
 local function takeParser(sock, srv)
   local pool = srv._parsers
   local n = #pool
@@ -585,7 +603,7 @@ end
 -- A request without an 'upgrade' listener is an ordinary one, and
 -- parsing goes on after it.
 local function notUpgraded(sock, srv, req, head)
-  sock._hp:reset('request')
+  rawget(sock, '_hp'):reset('request')
   req.upgrade = false
   local res = newResponse(req, sock, true)
   queue(sock, res)
@@ -597,20 +615,17 @@ end
 
 -- The bytes of a connection, straight from the socket into the parser.
 local function onData(sock, data)
-  local srv = sock._hs
+  local srv = rawget(sock, '_hs')
   local t = now()
   sock._ht = t
-  if sock._hstart == nil and sock._hreq == nil then sock._hstart = t end
+  if rawget(sock, '_hstart') == nil and rawget(sock, '_hreq') == nil then sock._hstart = t end
   local p = rawget(sock, '_hp') or takeParser(sock, srv)
   local err, reason, used = run(p, data, handlers, sock)
-  if not err then
-    if p:idle() and sock._hs then giveParser(sock, srv, p) end
-    return
-  end
+  if not err then return end
   if err ~= 'HPE_PAUSED_UPGRADE' then
     return onError(sock, common.parseError(err, reason, used, data))
   end
-  local req = sock._hup
+  local req = rawget(sock, '_hup')
   sock._hup = nil
   local head = sub(data, used + 1)
   local event = req.method == 'CONNECT' and 'connect' or 'upgrade'
@@ -640,8 +655,8 @@ local badAnswers = {
 onError = function(sock, err)
   if rawget(sock, '_herr') then return end
   sock._herr = true
-  local srv = sock._hs
-  local req = sock._hreq
+  local srv = rawget(sock, '_hs')
+  local req = rawget(sock, '_hreq')
   if req then req.aborted = true end
   sock._hp = nil
   if srv:listenerCount('clientError') > 0 then
@@ -663,10 +678,10 @@ local function onEnd(sock)
     local err, reason, used = run(p, nil, handlers, sock)
     if err then return onError(sock, common.parseError(err, reason, used, '')) end
   end
-  local pending = sock._hhead ~= nil or sock._hreq ~= nil
+  local pending = rawget(sock, '_hhead') ~= nil or rawget(sock, '_hreq') ~= nil
   if not pending then
     sock:finish()
-  elseif not sock._hs.httpAllowHalfOpen then
+  elseif not rawget(sock, '_hs').httpAllowHalfOpen then
     sock:destroy()
   end
 end
@@ -698,7 +713,7 @@ function hidden._emitError(sock, err)
     if type(sock) == 'table' and rawget(sock, '_sf') then return socketEmitError(sock, err) end
     return
   end
-  local srv = sock._hs
+  local srv = rawget(sock, '_hs')
   if not rawget(sock, '_herr') then
     sock._herr = true
     if srv:listenerCount('clientError') > 0 then emit(srv, 'clientError', err, sock) end
@@ -714,21 +729,21 @@ function hidden._onclose(sock)
     srv._conns[sock] = nil
     local p = rawget(sock, '_hp')
     if p and p:idle() then giveParser(sock, srv, p) end
-    local req = sock._hreq
+    local req = rawget(sock, '_hreq')
     if req and not req.complete then
       req.aborted = true
       emit(req, 'aborted')
       req:destroy()
     end
-    local res = sock._hhead
+    local res = rawget(sock, '_hhead')
     while res do
       if not res.writableFinished then
         res.destroyed = true
         emit(res, 'close')
       end
       local q = rawget(sock, '_hq')
-      res = q and q[sock._hqh]
-      if res then q[sock._hqh] = nil; sock._hqh = sock._hqh + 1 end
+      res = q and q[rawget(sock, '_hqh')]
+      if res then q[rawget(sock, '_hqh')] = nil; sock._hqh = rawget(sock, '_hqh') + 1 end
     end
     sock._hhead = nil
   end
@@ -741,7 +756,7 @@ end
 local function onSocketTimeout(sock)
   local srv = rawget(sock, '_hs')
   if not srv then return end
-  local req, res = sock._hreq, sock._hhead
+  local req, res = rawget(sock, '_hreq'), rawget(sock, '_hhead')
   local a = req and not req.complete and emit(req, 'timeout', sock)
   local b = res and emit(res, 'timeout', sock)
   local c = emit(srv, 'timeout', sock)
@@ -751,7 +766,7 @@ end
 watchTimeout = function(sock)
   if rawget(sock, '_htimeout') or not rawget(sock, '_hs') then return end
   sock._htimeout = function() onSocketTimeout(sock) end
-  sock:on('timeout', sock._htimeout)
+  sock:on('timeout', rawget(sock, '_htimeout'))
 end
 
 common.watchTimeout = watchTimeout
@@ -771,7 +786,7 @@ local function connectionListener(srv, sock)
 end
 
 local function isIdle(sock)
-  return sock._hhead == nil and sock._hreq == nil and sock._hstart == nil
+  return rawget(sock, '_hhead') == nil and rawget(sock, '_hreq') == nil and rawget(sock, '_hstart') == nil
 end
 
 local function stopSweep(srv)
@@ -790,14 +805,19 @@ local function sweep(srv)
   local rt = srv.requestTimeout or 0
   for sock in next, srv._conns do
     if isIdle(sock) then
-      if kat > 0 and t - sock._ht >= kat then closeConn(sock) end
+      if kat > 0 and t - rawget(sock, '_ht') >= kat then
+        closeConn(sock)
+      else
+        local p = rawget(sock, '_hp')
+        if p and t - rawget(sock, '_ht') >= 200 and p:idle() then giveParser(sock, srv, p) end
+      end
     else
       -- A request still coming: its headers within headersTimeout, all of
       -- it within requestTimeout.
-      local start = sock._hstart
+      local start = rawget(sock, '_hstart')
       if start then
         local age = t - start
-        if (ht > 0 and age >= ht and sock._hreq == nil) or (rt > 0 and age >= rt) then
+        if (ht > 0 and age >= ht and rawget(sock, '_hreq') == nil) or (rt > 0 and age >= rt) then
           onError(sock, newError('Error', 'ERR_HTTP_REQUEST_TIMEOUT', 'Request timeout'))
         end
       end
@@ -852,7 +872,7 @@ end
 
 function Server:closeIdleConnections()
   for sock in next, self._conns do
-    if sock._hhead == nil and sock._hreq == nil then closeConn(sock) end
+    if rawget(sock, '_hhead') == nil and rawget(sock, '_hreq') == nil then closeConn(sock) end
   end
 end
 
