@@ -20,6 +20,7 @@ local tonumber, floor = tonumber, math.floor
 local concat = table.concat
 local find, lower, format, byte, sub = string.find, string.lower, string.format, string.byte, string.sub
 local nextTick = ticks.nextTick
+local hex = common.hex
 local emit = EventEmitter.emit
 local newError = errors.new
 local OutgoingMessage = common.OutgoingMessage
@@ -417,7 +418,7 @@ function ClientRequest:write(chunk, enc, cb)
   if not self.headersSent then self._hasBody = true; head = requestHead(self, nil) end
   local ok
   if len == 0 then ok = head == '' or out(self, head)
-  elseif self._chunked then ok = out(self, head .. format('%x', len) .. '\r\n' .. data .. '\r\n')
+  elseif self._chunked then ok = out(self, head .. hex(len) .. '\r\n' .. data .. '\r\n')
   else ok = out(self, head .. data) end
   if cb then nextTick(cb) end
   return ok
@@ -443,7 +444,7 @@ function ClientRequest:finish(chunk, enc, cb)
     local head = requestHead(self, data and len or (self._hasBody and 0 or nil))
     o = head .. (data or '')
   elseif self._chunked then
-    if data and len > 0 then o = format('%x', len) .. '\r\n' .. data .. '\r\n0\r\n\r\n'
+    if data and len > 0 then o = hex(len) .. '\r\n' .. data .. '\r\n0\r\n\r\n'
     else o = '0\r\n\r\n' end
   else
     o = data

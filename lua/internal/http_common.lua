@@ -557,6 +557,16 @@ function M.utcDate()
   return dateText
 end
 
+-- A chunk's size line, in hex; the sizes up to 16 KiB are made once.
+local hexes = {}
+function M.hex(n)
+  local h = hexes[n]
+  if h then return h end
+  h = format('%x', n)
+  if n <= 16384 then hexes[n] = h end
+  return h
+end
+
 -- Bytes of a chunk: its length, whatever its type.
 function M.chunkBytes(chunk, enc)
   if type(chunk) == 'string' then

@@ -22,6 +22,7 @@ local floor, tonumber = math.floor, tonumber
 local concat = table.concat
 local find, lower, format, sub = string.find, string.lower, string.format, string.sub
 local nextTick = ticks.nextTick
+local hex = common.hex
 local emit = EventEmitter.emit
 local newError = errors.new
 local IncomingMessage, OutgoingMessage = common.IncomingMessage, common.OutgoingMessage
@@ -256,7 +257,7 @@ function ServerResponse:write(chunk, enc, cb)
     ok = head and send(self, head) or true
   elseif self._chunked then
     if type(data) ~= 'string' then data = data:toString('latin1') end
-    ok = send(self, (head or '') .. format('%x', len) .. '\r\n' .. data .. '\r\n')
+    ok = send(self, (head or '') .. hex(len) .. '\r\n' .. data .. '\r\n')
   else
     if type(data) ~= 'string' then data = data:toString('latin1') end
     ok = send(self, head and head .. data or data)
@@ -295,7 +296,7 @@ function ServerResponse:finish(chunk, enc, cb)
       out = head
     elseif self._chunked then
       local tr = rawget(self, '_trailer') or ''
-      if data and len > 0 then out = head .. format('%x', len) .. '\r\n' .. data .. '\r\n0\r\n' .. tr .. '\r\n'
+      if data and len > 0 then out = head .. hex(len) .. '\r\n' .. data .. '\r\n0\r\n' .. tr .. '\r\n'
       else out = head .. '0\r\n' .. tr .. '\r\n' end
     else
       out = data and head .. data or head
@@ -303,7 +304,7 @@ function ServerResponse:finish(chunk, enc, cb)
   elseif self._hasBody then
     if self._chunked then
       local tr = rawget(self, '_trailer') or ''
-      if data and len > 0 then out = format('%x', len) .. '\r\n' .. data .. '\r\n0\r\n' .. tr .. '\r\n'
+      if data and len > 0 then out = hex(len) .. '\r\n' .. data .. '\r\n0\r\n' .. tr .. '\r\n'
       else out = '0\r\n' .. tr .. '\r\n' end
     else
       out = data
