@@ -13,8 +13,11 @@
 -- Private fields, all created lazily and read with rawget (so an instance
 -- made without calling initialize works, and a class table that was used as
 -- an emitter by mistake does not share its listeners with its instances):
---   _events        name -> function | array
---   _eventsOrder   name -> sequence number of the name's first registration
+--   _events        key -> function | array, and in its array part the keys
+--                  in the order of their first registration (eventNames'
+--                  order): one table per emitter, not two. A number name
+--                  is stored under a key of its own (keyOf), so it never
+--                  meets the order list's indexes.
 --   _maxListeners  set by setMaxListeners
 --   _warned        name -> true once the leak warning was given
 local require = ...
@@ -23,8 +26,8 @@ local class = require('internal/class')
 local errors = require('internal/errors')
 
 local type, rawget, rawset, error, tostring = type, rawget, rawset, error, tostring
-local setmetatable, getmetatable, pairs, select = setmetatable, getmetatable, pairs, select
-local format, sort = string.format, table.sort
+local setmetatable, getmetatable, select = setmetatable, getmetatable, select
+local format = string.format
 
 local EventEmitter = class.Object:extend()
 EventEmitter.__name = 'EventEmitter'
@@ -121,7 +124,31 @@ local function matches(h, listener)
   return h == listener or (type(h) == 'table' and h.listener == listener)
 end
 
-local seq = 0 -- registration order of event names, shared by all emitters
+-- Number names and their keys: a small table per number, marked by its
+-- metatable; weak values, since every emitter using one holds it.
+local NUMBER_KEY = {}
+local numberKeys = setmetatable({}, { __mode = 'v' })
+
+local function keyOf(name)
+  if type(name) ~= 'number' then return name end
+  local k = numberKeys[name]
+  if k == nil then
+    k = setmetatable({ name }, NUMBER_KEY)
+    numberKeys[name] = k
+  end
+  return k
+end
+
+-- The key of a name for a lookup: nil for a number nobody listens to.
+local function findKey(name)
+  if type(name) ~= 'number' then return name end
+  return numberKeys[name]
+end
+
+local function nameOf(key)
+  if getmetatable(key) == NUMBER_KEY then return key[1] end
+  return key
+end
 
 local function getMax(self)
   local m = rawget(self, '_maxListeners')
@@ -161,16 +188,11 @@ local function addListener(self, name, listener, prepend)
     events = {}
     rawset(self, '_events', events)
   end
-  local existing = events[name]
+  local key = keyOf(name)
+  local existing = events[key]
   if existing == nil then
-    events[name] = listener -- a function, or a wrapper (an array of itself)
-    local order = rawget(self, '_eventsOrder')
-    if order == nil then
-      order = {}
-      rawset(self, '_eventsOrder', order)
-    end
-    seq = seq + 1
-    order[name] = seq
+    events[key] = listener -- a function, or a wrapper (an array of itself)
+    events[#events + 1] = key
     return self
   end
   local list, n
@@ -189,7 +211,7 @@ local function addListener(self, name, listener, prepend)
       list[n] = listener
     end
   end
-  events[name] = list
+  events[key] = list
   local m = getMax(self)
   if type(m) == 'number' and m > 0 and n > m then
     warn(self, name, n, m)
@@ -266,6 +288,10 @@ function EventEmitter:emit(name, ...)
     if events == nil then return false end
     error(errors.ERR_INVALID_THIS('EventEmitter'), 0)
   end
+  if type(name) == 'number' then
+    name = numberKeys[name]
+    if name == nil then return false end
+  end
   local h = events[name]
   if h == nil then return false end
   if type(h) == 'function' then
@@ -330,10 +356,14 @@ end
 
 -- Removing ----------------------------------------------------------------------
 
-local function dropName(self, events, name)
-  events[name] = nil
-  local order = rawget(self, '_eventsOrder')
-  if order ~= nil then order[name] = nil end
+local function dropKey(events, key)
+  events[key] = nil
+  for i = 1, #events do
+    if events[i] == key then
+      table.remove(events, i)
+      return
+    end
+  end
 end
 
 -- Removes the most recently added instance of `listener` (or of a once
@@ -343,13 +373,14 @@ function EventEmitter:removeListener(name, listener)
   checkListener(listener)
   local events = rawget(self, '_events')
   if events == nil then return self end
-  local h = events[name]
+  local key = findKey(name)
+  local h = key ~= nil and events[key] or nil
   if h == nil then return self end
   local removed
   if type(h) == 'function' then
     if h ~= listener then return self end
     removed = h
-    dropName(self, events, name)
+    dropKey(events, key)
   else
     local len = #h
     local pos
@@ -362,9 +393,9 @@ function EventEmitter:removeListener(name, listener)
     if pos == nil then return self end
     removed = h[pos]
     if len == 1 then
-      dropName(self, events, name)
+      dropKey(events, key)
     elseif len == 2 then
-      events[name] = h[3 - pos] -- a function, or a wrapper (an array of itself)
+      events[key] = h[3 - pos] -- a function, or a wrapper (an array of itself)
     else
       local list, j = {}, 0
       for i = 1, len do
@@ -373,7 +404,7 @@ function EventEmitter:removeListener(name, listener)
           list[j] = h[i]
         end
       end
-      events[name] = list
+      events[key] = list
     end
   end
   if events.removeListener ~= nil then
@@ -388,13 +419,7 @@ function EventEmitter:eventNames()
   local events = rawget(self, '_events')
   local names = {}
   if events == nil then return names end
-  local order = rawget(self, '_eventsOrder') or {}
-  local n = 0
-  for k in pairs(events) do
-    n = n + 1
-    names[n] = k
-  end
-  sort(names, function(a, b) return (order[a] or 0) < (order[b] or 0) end)
+  for i = 1, #events do names[i] = nameOf(events[i]) end
   return names
 end
 
@@ -409,9 +434,9 @@ function EventEmitter:removeAllListeners(name)
   if events.removeListener == nil then
     if name == nil then
       rawset(self, '_events', nil)
-      rawset(self, '_eventsOrder', nil)
-    elseif events[name] ~= nil then
-      dropName(self, events, name)
+    else
+      local key = findKey(name)
+      if key ~= nil and events[key] ~= nil then dropKey(events, key) end
     end
     return self
   end
@@ -422,10 +447,10 @@ function EventEmitter:removeAllListeners(name)
     end
     self:removeAllListeners('removeListener')
     rawset(self, '_events', nil)
-    rawset(self, '_eventsOrder', nil)
     return self
   end
-  local h = events[name]
+  local key = findKey(name)
+  local h = key ~= nil and events[key] or nil
   if type(h) == 'function' then
     self:removeListener(name, h)
   elseif h ~= nil then
@@ -440,7 +465,8 @@ end
 function EventEmitter:listeners(name)
   checkThis(self)
   local events = rawget(self, '_events')
-  local h = events and events[name]
+  local key = events and findKey(name)
+  local h = key ~= nil and events[key] or nil
   if h == nil then return {} end
   if type(h) == 'function' then return { h } end
   local list = {}
@@ -452,7 +478,8 @@ end
 function EventEmitter:rawListeners(name)
   checkThis(self)
   local events = rawget(self, '_events')
-  local h = events and events[name]
+  local key = events and findKey(name)
+  local h = key ~= nil and events[key] or nil
   if h == nil then return {} end
   if type(h) == 'function' then return { h } end
   local list = {}
@@ -465,7 +492,8 @@ end
 function EventEmitter:listenerCount(name, listener)
   checkThis(self)
   local events = rawget(self, '_events')
-  local h = events and events[name]
+  local key = events and findKey(name)
+  local h = key ~= nil and events[key] or nil
   if h == nil then return 0 end
   if type(h) == 'function' then
     if listener == nil or h == listener then return 1 end

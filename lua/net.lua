@@ -136,11 +136,10 @@ local Socket = Duplex:extend('Socket')
 local getters = {}
 local hiddenSocket -- see Self checks
 
--- The server of each accepted socket. Kept here and not on the socket: an
--- idle socket then has four fields (_sf, _handle, _events, _eventsOrder),
--- which fit a hash part of four slots instead of eight.
-local serverOf = setmetatable({}, { __mode = 'k' })
-function getters.server(s) return serverOf[s] end
+-- The server of an accepted socket is its field _srv: an idle accepted
+-- socket then has four fields (_sf, _handle, _events, _srv), which fit a
+-- hash part of four slots, and no entry in a weak table of the module.
+function getters.server(s) return rawget(s, '_srv') end
 
 -- Fields are read through getters (remoteAddress, bytesRead, ...) after
 -- the methods: a method lookup costs one table read, as before.
@@ -211,8 +210,8 @@ local function destroy(self, err)
   end
   if h then
     if rawget(self, '_reset') then h:reset(true) else h:close(true) end
-    local srv = serverOf[self]
-    if srv then serverOf[self] = nil; srv:_dropped() end
+    local srv = rawget(self, '_srv')
+    if srv then self._srv = nil; srv:_dropped() end
   else
     nextTick(function()
       set(self, CLOSED)
@@ -951,7 +950,7 @@ function Server:_onconnection(errno, client)
   local s = cls:new(o and { handle = client, allowHalfOpen = o.allowHalfOpen, noDelay = o.noDelay }
     or nil)
   if not o then attach(s, client); set(s, CONNECTED) end
-  serverOf[s] = self
+  s._srv = self
   self._connections = self._connections + 1
   if has(s, NO_DELAY) and client.nodelay then client:nodelay(true) end
   if o and o.keepAlive and client.keepalive then
