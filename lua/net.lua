@@ -324,7 +324,8 @@ function Socket:_onread(data, errno)
     if band(self._sf, FLOWING) ~= 0 then
       local enc = rawget(self, '_enc')
       if enc ~= nil or band(self._sf, BUFFERS) ~= 0 then data = decode(self, data) end
-      emit(self, 'data', data)
+      -- A socket in a coro loop has its tap and often no listener at all.
+      if rawget(self, '_events') then emit(self, 'data', data) end
       local tap = rawget(self, '_tap')
       if tap then tap('data', data) end
       return
