@@ -43,9 +43,11 @@ bench: build
 # Bun, a yardstick for `make bench` only (never a build or test
 # dependency): npm installs the bun package, whose binary comes in an
 # optional dependency, under BENCH_DEPS, outside the source tree. npm comes
-# from Debian when it is missing.
+# from Debian when it is missing, and so does wrk, the load of
+# benchmarks/http.sh.
 bench-deps:
 	@command -v npm > /dev/null || $(MAKE) --no-print-directory deps PACKAGES=npm
+	@command -v wrk > /dev/null || $(MAKE) --no-print-directory deps PACKAGES=wrk
 	npm install --prefix "$(BENCH_DEPS)" --no-audit --no-fund bun
 	@for b in "$(BENCH_DEPS)"/node_modules/.bin/bun "$(BENCH_DEPS)"/node_modules/@oven/bun-*/bin/bun; do \
 	  if "$$b" --version > /dev/null 2>&1; then echo "bun $$("$$b" --version) at $$b"; exit 0; fi; \
