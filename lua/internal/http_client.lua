@@ -15,10 +15,10 @@ local ticks = require('internal/ticks')
 local common = require('internal/http_common')
 local Buffer = require('buffer').Buffer
 
-local type, tostring, error, rawget, next, setmetatable, getmetatable = type, tostring, error, rawget, next, setmetatable, getmetatable
-local tonumber, floor = tonumber, math.floor
+local type, tostring, error, rawget, next, getmetatable = type, tostring, error, rawget, next, getmetatable
+local tonumber = tonumber
 local concat = table.concat
-local find, lower, format, byte, sub = string.find, string.lower, string.format, string.byte, string.sub
+local find, lower, byte, sub = string.find, string.lower, string.byte, string.sub
 local nextTick = ticks.nextTick
 local hex = common.hex
 local emit = EventEmitter.emit

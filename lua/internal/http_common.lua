@@ -10,7 +10,7 @@ local Buffer = require('buffer').Buffer
 local hp = binding('http_parser')
 
 local type, tostring, error, rawget, rawset, next = type, tostring, error, rawget, rawset, next
-local pairs, ipairs, tonumber, setmetatable = pairs, ipairs, tonumber, setmetatable
+local pairs, ipairs, setmetatable = pairs, ipairs, setmetatable
 local lower, find, format, byte = string.lower, string.find, string.format, string.byte
 local concat, sort = table.concat, table.sort
 local newError = errors.new
@@ -348,7 +348,6 @@ local function checkName(name)
   nGoodNames = nGoodNames + 1
   return key
 end
-M.checkName = checkName
 
 local function checkValue(name, value)
   if goodValues[value] then return end
@@ -359,7 +358,6 @@ local function checkValue(name, value)
     nGoodValues = nGoodValues + 1
   end
 end
-M.checkValue = checkValue
 
 local function headerSent(self, what)
   if self.headersSent then error(M.ERR_HTTP_HEADERS_SENT(what), 0) end
@@ -387,7 +385,6 @@ local function store(self, name, key, value)
     h[n + 1] = key; h[n + 2] = name; h[n + 3] = value
   end
 end
-M.storeHeader = store
 
 function OutgoingMessage:setHeader(name, value)
   headerSent(self, 'set')
@@ -614,7 +611,6 @@ end
 local function isOutgoing(v)
   return type(v) == 'table' and rawget(v, '_f') ~= nil and instanceof(v, OutgoingMessage)
 end
-M.isOutgoing = isOutgoing
 
 -- setHeader checks inline: it runs for most responses.
 local setHeader = OutgoingMessage.setHeader

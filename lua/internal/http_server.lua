@@ -20,7 +20,7 @@ local type, tostring, error, rawget, next, setmetatable, getmetatable = type, to
 local pairs, ipairs = pairs, ipairs
 local floor, tonumber = math.floor, tonumber
 local concat = table.concat
-local find, lower, format, sub = string.find, string.lower, string.format, string.sub
+local find, lower, sub = string.find, string.lower, string.sub
 local nextTick = ticks.nextTick
 local hex = common.hex
 local emit = EventEmitter.emit
@@ -436,10 +436,6 @@ local function queue(sock, res)
   q[rawget(sock, '_hqt')] = res
 end
 
-local function closeConn(sock)
-  sock:destroy()
-end
-
 -- The next response in line becomes the one answered, and what it wrote
 -- while waiting goes out.
 local function advance(sock)
@@ -631,7 +627,7 @@ local function onData(sock, data)
   local head = sub(data, used + 1)
   local event = req.method == 'CONNECT' and 'connect' or 'upgrade'
   if srv:listenerCount(event) == 0 then
-    if event == 'connect' then return closeConn(sock) end
+    if event == 'connect' then return sock:destroy() end
     return notUpgraded(sock, srv, req, head)
   end
   -- The socket is the listener's from here on: a plain socket.
@@ -807,7 +803,7 @@ local function sweep(srv)
   for sock in next, srv._conns do
     if isIdle(sock) then
       if kat > 0 and t - rawget(sock, '_ht') >= kat then
-        closeConn(sock)
+        sock:destroy()
       else
         local p = rawget(sock, '_hp')
         if p and t - rawget(sock, '_ht') >= 200 and p:idle() then giveParser(sock, srv, p) end
@@ -873,12 +869,12 @@ end
 
 function Server:closeIdleConnections()
   for sock in next, self._conns do
-    if rawget(sock, '_hhead') == nil and rawget(sock, '_hreq') == nil then closeConn(sock) end
+    if rawget(sock, '_hhead') == nil and rawget(sock, '_hreq') == nil then sock:destroy() end
   end
 end
 
 function Server:closeAllConnections()
-  for conn in next, self._conns do closeConn(conn) end
+  for sock in next, self._conns do sock:destroy() end
 end
 
 function Server:close(cb)
