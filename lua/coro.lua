@@ -429,12 +429,14 @@ local BUF = 9      -- the chunk lines is cutting ...
 local POS = 10     -- ... from POS on
 local PARTS = 11   -- the start of a line split across chunks
 local ONDATA = 12
-local ONSTATE = 13 -- or TAPPED: ONDATA is the socket's tap (net's _setTap)
+local ONSTATE = 13 -- or TAPPED: the reader is the socket's tap (READER_TAP)
 local TAPPED = {}
 
 local function unlistenReader(r)
   local stream = r[STREAM]
-  if r[ONSTATE] == TAPPED then return stream:_setTap(nil) end
+  -- A tapped reader stays the socket's tap: it is how a later loop finds
+  -- what this one left, and its events after the end change nothing.
+  if r[ONSTATE] == TAPPED then return end
   stream:removeListener('data', r[ONDATA])
   stream:removeListener('end', r[ONSTATE])
   stream:removeListener('error', r[ONSTATE])
@@ -486,27 +488,40 @@ local function onState(r, v)
   end
 end
 
+-- A net.Socket takes its reader as its tap (net's _setTap): the reader
+-- array itself, called through its metatable, so a socket in a loop holds
+-- no listener, no closure and no entry in `readers`.
+local READER_TAP = {
+  __call = function(r, kind, v)
+    if kind == 'data' then return onData(r, v) end
+    return onState(r, v)
+  end,
+}
+
 local function readerOf(stream, name)
   if type(stream) ~= 'table' or type(stream.on) ~= 'function' or type(stream.pause) ~= 'function' then
     error(errors.ERR_INVALID_THIS('Readable'), 0)
   end
   current(name)
-  local r = readers[stream]
-  if r ~= nil then return r end
+  local tapped = type(rawget(stream, '_sf')) == 'number' and type(stream._setTap) == 'function'
+  local r
+  if tapped then
+    r = rawget(stream, '_tap')
+    if getmetatable(r) == READER_TAP then return r end
+  else
+    r = readers[stream]
+    if r ~= nil then return r end
+  end
   r = { stream, false, false, false, false, false, false, false, false, false, false, false, false }
-  readers[stream] = r
+  if not tapped then readers[stream] = r end
   if stream.readableEnded == true then
     r[ENDED] = true
   elseif stream.destroyed == true then
     r[ERR] = stream.errored or prematureClose()
-  elseif type(rawget(stream, '_sf')) == 'number' and type(stream._setTap) == 'function' then
-    -- A net.Socket taps its reader in directly: one function, no listener.
-    r[ONDATA] = function(kind, v)
-      if kind == 'data' then return onData(r, v) end
-      return onState(r, v)
-    end
+  elseif tapped then
     r[ONSTATE] = TAPPED
-    stream:_setTap(r[ONDATA])
+    setmetatable(r, READER_TAP)
+    stream:_setTap(r)
     stream:resume()
   else
     r[ONDATA] = function(chunk) return onData(r, chunk) end

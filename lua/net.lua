@@ -1143,10 +1143,10 @@ local function emitError(self, err)
   if self:listenerCount('error') > 0 then emit(self, 'error', err) end
 end
 
--- _setTap(fn): coro's stream loops on a socket: fn('data', chunk),
--- fn('end'), fn('error', err) and fn('close', hadError) after the
--- listeners of each, for one function and no listener (an idle
--- connection in a loop then holds no listener table).
+-- _setTap(tap): coro's stream loops on a socket: tap('data', chunk),
+-- tap('end'), tap('error', err) and tap('close', hadError) after the
+-- listeners of each, for one callable (coro's reader) and no listener:
+-- an idle connection in a loop then holds no listener table.
 local function setTap(self, fn)
   self._tap = fn
 end
