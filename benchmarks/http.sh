@@ -40,21 +40,7 @@ core="taskset -c 0"
 command -v wrk > /dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 1; }
 [ -x "$node" ] || { echo "node not found at $node (set NODE=...)" >&2; exit 1; }
 
-# Bun as benchmarks/run.sh finds it: BUN=path, else the copy `make
-# bench-deps` puts under $BENCH_DEPS (default ~/.cache/lode-bench), else a
-# bun on PATH, else Bun is left out.
-bench_deps=${BENCH_DEPS:-$HOME/.cache/lode-bench}
-bun=${BUN:-}
-if [ -z "$bun" ]; then
-  for b in "$bench_deps"/node_modules/.bin/bun "$bench_deps"/node_modules/@oven/bun-*/bin/bun "$(command -v bun)"; do
-    if [ -n "$b" ] && "$b" --version > /dev/null 2>&1; then bun=$b; break; fi
-  done
-fi
-if [ -n "$bun" ] && ! "$bun" --version > /dev/null 2>&1; then
-  echo "bun at $bun does not run: leaving Bun out" >&2
-  bun=
-fi
-[ -z "$bun" ] && echo "# no bun (make bench-deps installs one): bun columns are '-'" >&2
+. "$here/find_bun.sh"
 
 have_lode=1
 if ! "$lode" -e "require('http')" > /dev/null 2>&1; then

@@ -13,21 +13,7 @@ lode=${1:-$here/../build/lode}
 secs=${2:-5}
 load=${LOAD:-$(dirname "$lode")/tcp_load}
 node=${NODE:-/usr/bin/node}
-# Bun as benchmarks/run.sh finds it: BUN=path, else the copy `make
-# bench-deps` puts under $BENCH_DEPS (default ~/.cache/lode-bench), else a
-# bun on PATH, else Bun is left out.
-bench_deps=${BENCH_DEPS:-$HOME/.cache/lode-bench}
-bun=${BUN:-}
-if [ -z "$bun" ]; then
-  for b in "$bench_deps"/node_modules/.bin/bun "$bench_deps"/node_modules/@oven/bun-*/bin/bun "$(command -v bun)"; do
-    if [ -n "$b" ] && "$b" --version > /dev/null 2>&1; then bun=$b; break; fi
-  done
-fi
-if [ -n "$bun" ] && ! "$bun" --version > /dev/null 2>&1; then
-  echo "bun at $bun does not run: leaving Bun out" >&2
-  bun=
-fi
-[ -z "$bun" ] && echo "# no bun (make bench-deps installs one): bun columns are '-'" >&2
+. "$here/find_bun.sh"
 port=${PORT:-19500}
 core="taskset -c 0"
 [ -x "$load" ] || { echo "build the generator: cmake --build build --target tcp_load" >&2; exit 1; }

@@ -23,20 +23,7 @@ runs=${RUNS:-5}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-bench_deps=${BENCH_DEPS:-$HOME/.cache/lode-bench}
-bun=${BUN:-}
-if [ -z "$bun" ]; then
-  # npm links the binary of the bun package's platform dependency into
-  # .bin when its install script ran; without it, the binary is still there.
-  for b in "$bench_deps"/node_modules/.bin/bun "$bench_deps"/node_modules/@oven/bun-*/bin/bun "$(command -v bun)"; do
-    if [ -n "$b" ] && "$b" --version > /dev/null 2>&1; then bun=$b; break; fi
-  done
-fi
-if [ -n "$bun" ] && ! "$bun" --version > /dev/null 2>&1; then
-  echo "bun at $bun does not run: leaving Bun out" >&2
-  bun=
-fi
-if [ -z "$bun" ]; then echo "# no bun (make bench-deps installs one): bun columns are '-'" >&2; fi
+. "$here/find_bun.sh"
 
 if [ ! -x "$node" ]; then echo "node not found at $node (set NODE=...)" >&2; exit 1; fi
 if [ ! -x /usr/bin/time ]; then echo "GNU time is missing (apt-get install time)" >&2; exit 1; fi

@@ -205,17 +205,6 @@ end
 local ClientRequest = OutgoingMessage:extend('ClientRequest')
 M.ClientRequest = ClientRequest
 
-ClientRequest.headersSent = false
-ClientRequest.finished = false
-ClientRequest.writableEnded = false
-ClientRequest.writableFinished = false
-ClientRequest.writable = true
-ClientRequest.destroyed = false
-ClientRequest.writableNeedDrain = false
-ClientRequest.writableHighWaterMark = 16384
-ClientRequest.writableCorked = 0
-ClientRequest.writableLength = 0
-ClientRequest.writableObjectMode = false
 ClientRequest.aborted = false
 ClientRequest.reusedSocket = false
 

@@ -332,6 +332,21 @@ local Writable = stream.Writable
 local OutgoingMessage = Writable:extend('OutgoingMessage')
 M.OutgoingMessage = OutgoingMessage
 
+-- Writable's fields as a message starts, in the class: a response or a
+-- request is made with only its own fields, and assigning one shadows the
+-- default (a message keeps its own small state, not Writable's).
+OutgoingMessage.headersSent = false
+OutgoingMessage.finished = false
+OutgoingMessage.writableEnded = false
+OutgoingMessage.writableFinished = false
+OutgoingMessage.writable = true
+OutgoingMessage.destroyed = false
+OutgoingMessage.writableNeedDrain = false
+OutgoingMessage.writableHighWaterMark = 16384
+OutgoingMessage.writableCorked = 0
+OutgoingMessage.writableLength = 0
+OutgoingMessage.writableObjectMode = false
+
 -- Names and values already checked, with their lower-cased form, so the
 -- same header set on every response costs one table read. Bounded: it
 -- starts again when full.

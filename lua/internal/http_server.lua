@@ -53,17 +53,6 @@ M.ServerResponse = ServerResponse
 -- of its own; assigning one (res.statusCode = 404) shadows the default.
 ServerResponse.statusCode = 200
 ServerResponse.sendDate = true
-ServerResponse.headersSent = false
-ServerResponse.finished = false
-ServerResponse.writableEnded = false
-ServerResponse.writableFinished = false
-ServerResponse.writable = true
-ServerResponse.destroyed = false
-ServerResponse.writableNeedDrain = false
-ServerResponse.writableHighWaterMark = 16384
-ServerResponse.writableCorked = 0
-ServerResponse.writableLength = 0
-ServerResponse.writableObjectMode = false
 ServerResponse._hasBody = true
 ServerResponse.chunkedEncoding = false
 
