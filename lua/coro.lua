@@ -92,6 +92,9 @@ end
 -- process 'uncaughtException' as any callback's error would, so the
 -- callback that resumed it is never cut short.
 local function settle(co, ok, ...)
+  -- A coroutine that yielded for a wait (WAIT) is suspended: the common
+  -- case, told without asking coroutine.status.
+  if ok and (...) == WAIT then return end
   if status(co) ~= 'dead' then return end
   state[co] = nil
   local parent = parents[co]
@@ -155,7 +158,9 @@ end
 -- vararg (`...`) forwarded through a call stops LuaJIT's trace recorder,
 -- a fixed argument list does not.
 local function stepOne(co, tok, err, v)
-  if state[co] ~= tok or status(co) ~= 'suspended' then return end
+  -- Called from the loop's level only (wakeOne), where no coroutine runs:
+  -- a coroutine whose state is this wait's token is suspended in it.
+  if state[co] ~= tok then return end
   state[co] = true
   return settle(co, resume(co, tok, err, v))
 end
