@@ -3,10 +3,11 @@
 -- callback (no 'data' event in between), requests reach 'request' with
 -- their response, and responses go out in the order of their requests.
 --
--- A connection is one small table (conn) and one parser; a response
--- writes its header block and, when it can, its body in one socket write.
--- Timeouts (keepAliveTimeout, headersTimeout, requestTimeout) are checked
--- by one interval timer per server instead of a timer per connection.
+-- A connection is its socket (an HttpSocket, below) and, while a message
+-- is under way, a parser from the server's pool; a response writes its
+-- header block and, when it can, its body in one socket write. Timeouts
+-- (keepAliveTimeout, headersTimeout, requestTimeout) are checked by one
+-- interval timer per server instead of a timer per connection.
 local require, binding = ...
 
 local net = require('net')
@@ -25,7 +26,7 @@ local nextTick = ticks.nextTick
 local hex = common.hex
 local emit = EventEmitter.emit
 local newError = errors.new
-local IncomingMessage, OutgoingMessage = common.IncomingMessage, common.OutgoingMessage
+local OutgoingMessage = common.OutgoingMessage
 local STATUS_CODES = common.STATUS_CODES
 local run, utcDate, chunkBytes, headerLines = common.run, common.utcDate, common.chunkBytes, common.headerLines
 local setVersion, newIncoming, endIncoming, dump = common.setVersion, common.newIncoming, common.endIncoming, common.dump
