@@ -343,6 +343,8 @@ function Socket:_onread(data, errno)
     return
   end
   clear(self, READING)
+  -- A socket destroyed meanwhile (by whoever read the bytes) is done.
+  if has(self, DESTROYED) then return end
   if errno == EOF then
     set(self, READ_ENDED)
     self._handle:readStop()

@@ -841,3 +841,98 @@ t.test('folded header lines are refused as Node 20 refuses them; a value cut bet
     end)
   end)
 end)
+
+t.test('300 mangled requests: each is answered or closed, and the server serves on', function(done)
+  math.randomseed(1234)
+  local pieces = { 'GET / HTTP/1.1\r\n', 'Host: x\r\n', 'Content-Length: 5\r\n', 'Transfer-Encoding: chunked\r\n',
+    '\r\n', '5\r\nhello\r\n', '0\r\n\r\n', 'Expect: 100-continue\r\n', 'Connection: close\r\n', 'Upgrade: x\r\n',
+    ' \t', '\0', '\255\254', ':', 'zz\r\n', string.rep('a', 3000), 'HTTP/1.0', '\n', '\r' }
+  local requests = {}
+  for i = 1, 300 do
+    local parts = {}
+    for j = 1, math.random(1, 8) do
+      if math.random() < 0.2 then
+        local n = math.random(1, 40)
+        local b = {}
+        for k = 1, n do b[k] = string.char(math.random(0, 255)) end
+        parts[j] = table.concat(b)
+      else
+        parts[j] = pieces[math.random(#pieces)]
+      end
+    end
+    requests[i] = table.concat(parts)
+  end
+  local handled = 0
+  local server = http.createServer(function(req, res)
+    handled = handled + 1
+    req:on('data', function() end)
+    req:on('end', function() res:finish('fine') end)
+  end)
+  server:on('upgrade', function(req, sock) sock:destroy() end)
+  server.headersTimeout = 500
+  server:listen(0, '127.0.0.1', function()
+    local port = server:address().port
+    local i = 0
+    local function nextOne()
+      i = i + 1
+      if i > #requests then
+        return raw(port, 'GET /last HTTP/1.1\r\nConnection: close\r\n\r\n', function(text)
+          t.match(text, '\r\n\r\nfine$')
+          t.ok(handled > 0, 'some mangled requests were still valid')
+          server:close(function() done() end)
+        end)
+      end
+      local s = raw(port, requests[i], function() nextOne() end)
+      -- A request that waits for more bytes is cut by the client.
+      setTimeout(function() s:destroy() end, 30)
+    end
+    nextOne()
+  end)
+end, 60000)
+
+t.test('200 mangled responses: each request ends in a response or an error, never hangs', function(done)
+  math.randomseed(4321)
+  local pieces = { 'HTTP/1.1 200 OK\r\n', 'Content-Length: 3\r\n', 'Transfer-Encoding: chunked\r\n', '\r\n',
+    'abc', '3\r\nabc\r\n', '0\r\n\r\n', 'HTTP/1.1 100 Continue\r\n\r\n', ' ', '\0', 'zz\r\n', '\n' }
+  local answers = {}
+  for i = 1, 200 do
+    local parts = {}
+    for j = 1, math.random(1, 7) do parts[j] = pieces[math.random(#pieces)] end
+    answers[i] = table.concat(parts)
+  end
+  local n = 0
+  local server = net.createServer(function(s)
+    n = n + 1
+    local answer = answers[n]
+    s:on('error', function() end)
+    s:on('data', function() s:finish(answer) end)
+  end)
+  server:listen(0, '127.0.0.1', function()
+    local port = server:address().port
+    local i, outcomes = 0, { response = 0, error = 0 }
+    local function nextOne()
+      i = i + 1
+      if i > #answers then
+        t.eq(outcomes.response + outcomes.error, #answers)
+        t.ok(outcomes.error > 0 and outcomes.response > 0)
+        return server:close(function() done() end)
+      end
+      local settled = false
+      local function settle(kind)
+        if settled then return end
+        settled = true
+        outcomes[kind] = outcomes[kind] + 1
+        nextOne()
+      end
+      local req = http.get({ host = '127.0.0.1', port = port, agent = false }, function(res)
+        res:on('data', function() end)
+        res:on('error', function() end)
+        res:on('end', function() settle('response') end)
+        res:on('close', function() settle('response') end)
+      end)
+      req:on('error', function() settle('error') end)
+      req:on('close', function() setTimeout(function() settle('error') end, 50) end)
+    end
+    nextOne()
+  end)
+end, 60000)

@@ -612,6 +612,7 @@ attach = function(req, sock, reused)
     if errno == EOF then
       local err, reason, used = run(p, nil, handlers, req)
       if err then onError(req, common.parseError(err, reason, used, '')) end
+      if s.destroyed then return end
     end
     return socketOnread(s, data, errno)
   end
