@@ -294,8 +294,11 @@ end
 local function dump(self)
   if rawget(self, '_dumped') then return end
   self._dumped = true
-  if self.complete and (rawget(self, 'readableLength') or 0) == 0 and rawget(self, '_events') == nil then
-    return quietEnd(self)
+  if (rawget(self, 'readableLength') or 0) == 0 and rawget(self, '_events') == nil then
+    -- Nothing read waits and nobody listens: the parser drops what is
+    -- still to come, and the end is marked quietly (endIncoming).
+    if self.complete then quietEnd(self) end
+    return
   end
   self:removeAllListeners('data')
   self:resume()
