@@ -386,23 +386,8 @@ function ClientRequest:write(chunk, enc, cb)
     error(errors.ERR_INVALID_THIS('ClientRequest'), 0)
   end
   if type(enc) == 'function' then cb, enc = enc, nil end
-  if self.finished then
-    local e = errors.ERR_STREAM_WRITE_AFTER_END()
-    nextTick(function()
-      if cb then cb(e) end
-      emit(self, 'error', e)
-    end)
-    return false
-  end
-  if self.destroyed then
-    if cb then nextTick(cb, errors.ERR_STREAM_DESTROYED('write')) end
-    return false
-  end
-  if chunk == nil then
-    error(newError('TypeError', 'ERR_STREAM_NULL_VALUES', 'May not write null values to stream'), 0)
-  end
+  if common.refuseWrite(self, chunk, cb) then return false end
   local data, len = chunkBytes(chunk, enc)
-  if type(data) ~= 'string' then data = data:toString('latin1') end
   local head = ''
   if not self.headersSent then self._hasBody = true; head = requestHead(self, nil) end
   local ok
@@ -426,7 +411,6 @@ function ClientRequest:finish(chunk, enc, cb)
   local data, len = nil, 0
   if chunk ~= nil then
     data, len = chunkBytes(chunk, enc)
-    if type(data) ~= 'string' then data = data:toString('latin1') end
   end
   local o
   if not self.headersSent then

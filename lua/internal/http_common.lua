@@ -5,6 +5,8 @@
 local require, binding = ...
 
 local errors = require('internal/errors')
+local ticks = require('internal/ticks')
+local EventEmitter = require('events')
 local stream = require('stream')
 local Buffer = require('buffer').Buffer
 local hp = binding('http_parser')
@@ -582,17 +584,46 @@ function M.hex(n)
   return h
 end
 
--- Bytes of a chunk: its length, whatever its type.
+-- The bytes of a chunk as a string (a string in another encoding, or a
+-- Buffer, converted), and their count: what goes on the wire.
 function M.chunkBytes(chunk, enc)
   if type(chunk) == 'string' then
     if enc ~= nil and enc ~= 'utf8' and enc ~= 'utf-8' and enc ~= 'latin1' and enc ~= 'binary' then
-      chunk = Buffer.from(chunk, enc)
-      return chunk, chunk.length
+      chunk = Buffer.from(chunk, enc):toString('latin1')
     end
     return chunk, #chunk
   end
-  if Buffer.isBuffer(chunk) then return chunk, chunk.length end
+  if Buffer.isBuffer(chunk) then return chunk:toString('latin1'), chunk.length end
   error(errors.ERR_INVALID_ARG_TYPE('chunk', 'of type string or an instance of Buffer or Uint8Array', chunk), 0)
+end
+
+-- refuseWrite(msg, chunk, cb): the checks a message's write makes first,
+-- as Node's OutgoingMessage does for requests and responses alike. After
+-- finish() the callback, then 'error' (unless destroyed), get
+-- ERR_STREAM_WRITE_AFTER_END; after destroy() the callback gets
+-- ERR_STREAM_DESTROYED; true then means the write is refused. A nil
+-- chunk raises.
+local nextTick, emit = ticks.nextTick, EventEmitter.emit
+
+local function afterEnd(msg, e, cb)
+  if cb then cb(e) end
+  if not msg.destroyed then emit(msg, 'error', e) end
+end
+
+function M.refuseWrite(msg, chunk, cb)
+  if msg.finished then
+    local e = errors.ERR_STREAM_WRITE_AFTER_END()
+    nextTick(afterEnd, msg, e, cb)
+    return true
+  end
+  if msg.destroyed then
+    if cb then nextTick(cb, errors.ERR_STREAM_DESTROYED('write')) end
+    return true
+  end
+  if chunk == nil then
+    error(newError('TypeError', 'ERR_STREAM_NULL_VALUES', 'May not write null values to stream'), 0)
+  end
+  return false
 end
 
 -- Self checks ----------------------------------------------------------------------

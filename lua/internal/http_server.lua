@@ -29,6 +29,7 @@ local newError = errors.new
 local OutgoingMessage = common.OutgoingMessage
 local STATUS_CODES = common.STATUS_CODES
 local run, utcDate, chunkBytes, headerLines = common.run, common.utcDate, common.chunkBytes, common.headerLines
+local refuseWrite = common.refuseWrite
 local setVersion, newIncoming, endIncoming, dump = common.setVersion, common.newIncoming, common.endIncoming, common.dump
 
 local M = {}
@@ -216,25 +217,9 @@ function ServerResponse:flushHeaders()
   if head then send(self, head) end
 end
 
-local function writeAfterEnd(self, cb)
-  local e = errors.ERR_STREAM_WRITE_AFTER_END()
-  nextTick(function()
-    if cb then cb(e) end
-    if not self.destroyed then emit(self, 'error', e) end
-  end)
-  return false
-end
-
 function ServerResponse:write(chunk, enc, cb)
   if type(enc) == 'function' then cb, enc = enc, nil end
-  if self.finished then return writeAfterEnd(self, cb) end
-  if self.destroyed then
-    if cb then nextTick(cb, errors.ERR_STREAM_DESTROYED('write')) end
-    return false
-  end
-  if chunk == nil then
-    error(newError('TypeError', 'ERR_STREAM_NULL_VALUES', 'May not write null values to stream'), 0)
-  end
+  if refuseWrite(self, chunk, cb) then return false end
   local data, len = chunkBytes(chunk, enc)
   local head = takeHead(self, nil)
   if not self._hasBody then
@@ -246,10 +231,8 @@ function ServerResponse:write(chunk, enc, cb)
   if len == 0 then
     ok = head and send(self, head) or true
   elseif self._chunked then
-    if type(data) ~= 'string' then data = data:toString('latin1') end
     ok = send(self, (head or '') .. hex(len) .. '\r\n' .. data .. '\r\n')
   else
-    if type(data) ~= 'string' then data = data:toString('latin1') end
     ok = send(self, head and head .. data or data)
   end
   if cb then nextTick(cb) end
@@ -277,7 +260,6 @@ function ServerResponse:finish(chunk, enc, cb)
   local data, len = nil, 0
   if chunk ~= nil then
     data, len = chunkBytes(chunk, enc)
-    if type(data) ~= 'string' then data = data:toString('latin1') end
   end
   local out
   local head = takeHead(self, self._hasBody and len or nil)
