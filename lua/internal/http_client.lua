@@ -382,9 +382,6 @@ local function out(req, data)
 end
 
 function ClientRequest:write(chunk, enc, cb)
-  if type(self) ~= 'table' or rawget(self, 'agent') == nil then
-    error(errors.ERR_INVALID_THIS('ClientRequest'), 0)
-  end
   if type(enc) == 'function' then cb, enc = enc, nil end
   if common.refuseWrite(self, chunk, cb) then return false end
   local data, len = chunkBytes(chunk, enc)
@@ -399,9 +396,6 @@ function ClientRequest:write(chunk, enc, cb)
 end
 
 function ClientRequest:finish(chunk, enc, cb)
-  if type(self) ~= 'table' or rawget(self, 'agent') == nil then
-    error(errors.ERR_INVALID_THIS('ClientRequest'), 0)
-  end
   if type(chunk) == 'function' then cb, chunk, enc = chunk, nil, nil end
   if type(enc) == 'function' then cb, enc = enc, nil end
   if self.finished then
@@ -435,7 +429,6 @@ function ClientRequest:finish(chunk, enc, cb)
   end
   return self
 end
-ClientRequest['end'] = ClientRequest.finish
 
 function ClientRequest:flushHeaders()
   if not self.headersSent then out(self, requestHead(self, nil)) end
@@ -718,6 +711,8 @@ end
 
 -- Self checks: write and finish check inline.
 local instanceof = common.instanceof
+common.inline(ClientRequest, 'ClientRequest', 'agent', { 'write', 'finish' })
+ClientRequest['end'] = ClientRequest.finish
 common.guard(ClientRequest, 'ClientRequest', function(v)
   return type(v) == 'table' and rawget(v, 'agent') ~= nil and instanceof(v, ClientRequest)
 end, { write = true, finish = true, ['end'] = true })

@@ -661,12 +661,20 @@ local function isOutgoing(v)
   return type(v) == 'table' and rawget(v, '_f') ~= nil and instanceof(v, OutgoingMessage)
 end
 
--- setHeader checks inline: it runs for most responses.
-local setHeader = OutgoingMessage.setHeader
-function OutgoingMessage.setHeader(self, name, value)
-  if type(self) ~= 'table' or rawget(self, '_f') == nil then error(errors.ERR_INVALID_THIS('OutgoingMessage'), 0) end
-  return setHeader(self, name, value)
+-- inline(cls, label, field, names): the methods named, which run for
+-- most messages, check their object with one field read (`field` set on
+-- every instance) instead of guard's class walk; guard skips them then.
+function M.inline(cls, label, field, names)
+  for i = 1, #names do
+    local fn = cls[names[i]]
+    cls[names[i]] = function(self, a, b, c)
+      if type(self) ~= 'table' or rawget(self, field) == nil then error(errors.ERR_INVALID_THIS(label), 0) end
+      return fn(self, a, b, c)
+    end
+  end
 end
+
+M.inline(OutgoingMessage, 'OutgoingMessage', '_f', { 'setHeader' })
 M.guard(IncomingMessage, 'IncomingMessage', isIncoming)
 M.guard(OutgoingMessage, 'OutgoingMessage', isOutgoing, { setHeader = true })
 

@@ -866,14 +866,7 @@ end
 -- check inline.
 local function isResponse(v) return type(v) == 'table' and rawget(v, '_conn') ~= nil end
 local function isServer(v) return type(v) == 'table' and rawget(v, '_conns') ~= nil and common.instanceof(v, Server) end
-local function inline(name)
-  local fn = ServerResponse[name]
-  ServerResponse[name] = function(self, a, b, c)
-    if type(self) ~= 'table' or rawget(self, '_conn') == nil then error(errors.ERR_INVALID_THIS('ServerResponse'), 0) end
-    return fn(self, a, b, c)
-  end
-end
-inline('write'); inline('finish'); inline('writeHead')
+common.inline(ServerResponse, 'ServerResponse', '_conn', { 'write', 'finish', 'writeHead' })
 ServerResponse['end'] = ServerResponse.finish
 common.guard(ServerResponse, 'ServerResponse', isResponse,
   { write = true, finish = true, ['end'] = true, writeHead = true })
