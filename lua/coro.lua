@@ -105,10 +105,30 @@ local function settle(co, ok, ...)
   if not ok then nextTick(rethrow, withStack(co, (...))) end
 end
 
+-- The coroutine coro resumed and that runs now (nil at the loop's level),
+-- kept around every resume so the readers' hot path knows where it is
+-- without coroutine.running, which LuaJIT does not compile. It is not the
+-- whole truth: a script's own coroutine may run inside it, and one of
+-- coro's that the script resumed itself runs with `cur` nil; the checks
+-- that must be exact (current) still ask coroutine.running.
+local cur = nil
+
+local function resumed(co, prev, ok, ...)
+  cur = prev
+  return settle(co, ok, ...)
+end
+
+-- Every resume of coro's goes through here.
+local function enter(co, ...)
+  local prev = cur
+  cur = co
+  return resumed(co, prev, resume(co, ...))
+end
+
 local function step(co, tok, ...)
   if state[co] ~= tok or status(co) ~= 'suspended' then return end
   state[co] = true
-  return settle(co, resume(co, tok, ...))
+  return enter(co, tok, ...)
 end
 
 -- Wakes that came while a coroutine ran wait here for the loop's level:
@@ -158,16 +178,21 @@ end
 -- vararg (`...`) forwarded through a call stops LuaJIT's trace recorder,
 -- a fixed argument list does not.
 local function stepOne(co, tok, err, v)
-  -- Called from the loop's level only (wakeOne), where no coroutine runs:
-  -- a coroutine whose state is this wait's token is suspended in it.
+  -- Called when none of coro's coroutines runs (wakeOne): a coroutine
+  -- whose state is this wait's token is suspended in it.
   if state[co] ~= tok then return end
   state[co] = true
-  return settle(co, resume(co, tok, err, v))
+  local prev = cur
+  cur = co
+  return resumed(co, prev, resume(co, tok, err, v))
 end
 
+-- The readers' wake: their waits are only ever woken from a stream's
+-- events, so `cur` tells the loop's level well enough (a script's own
+-- coroutine at the top resumes the reader's coroutine inside it, which
+-- Lua allows).
 local function wakeOne(co, tok, err, v)
-  local r, main = running()
-  if r == nil or main then return stepOne(co, tok, err, v) end
+  if cur == nil then return stepOne(co, tok, err, v) end
   return wake(co, tok, err, v)
 end
 
@@ -201,7 +226,7 @@ function coro.run(fn, ...)
   errors.checkFunction(fn, 'fn')
   local co = create(fn)
   state[co] = true
-  settle(co, resume(co, ...))
+  enter(co, ...)
   return co
 end
 
@@ -367,7 +392,7 @@ local function group(what, fns, ms, race)
       left = left - 1
       if left == 0 then decide(nil, unpack(results, 1, n)) end
     end
-    settle(c, resume(c))
+    enter(c)
   end
   return suspend(co, tok)
 end
@@ -388,10 +413,13 @@ end
 
 -- Writes, and waits for 'drain' only when write asked the writer to wait
 -- (it returned false), so backpressure holds without a callback.
+-- The method is looked up once, for the check and the call (a socket's
+-- lookups go through a function).
 function coro.write(stream, chunk)
-  checkWritable(stream)
+  local write = type(stream) == 'table' and stream.write
+  if type(write) ~= 'function' then checkWritable(stream) end
   current('coro.write')
-  if stream:write(chunk) == false then waitEvent('coro.write', stream, 'drain') end
+  if write(stream, chunk) == false then waitEvent('coro.write', stream, 'drain') end
 end
 
 -- Ends the stream (after chunk, when given) and waits for 'finish'.
@@ -435,6 +463,7 @@ local POS = 10     -- ... from POS on
 local PARTS = 11   -- the start of a line split across chunks
 local ONDATA = 12
 local ONSTATE = 13 -- or TAPPED: the reader is the socket's tap (READER_TAP)
+local OWNER = 14   -- the coroutine that made the newest loop over it
 local TAPPED = {}
 
 local function unlistenReader(r)
@@ -507,17 +536,23 @@ local function readerOf(stream, name)
   if type(stream) ~= 'table' or type(stream.on) ~= 'function' or type(stream.pause) ~= 'function' then
     error(errors.ERR_INVALID_THIS('Readable'), 0)
   end
-  current(name)
+  local co = current(name)
   local tapped = type(rawget(stream, '_sf')) == 'number' and type(stream._setTap) == 'function'
   local r
   if tapped then
     r = rawget(stream, '_tap')
-    if getmetatable(r) == READER_TAP then return r end
+    if getmetatable(r) == READER_TAP then
+      r[OWNER] = co
+      return r
+    end
   else
     r = readers[stream]
-    if r ~= nil then return r end
+    if r ~= nil then
+      r[OWNER] = co
+      return r
+    end
   end
-  r = { stream, false, false, false, false, false, false, false, false, false, false, false, false }
+  r = { stream, false, false, false, false, false, false, false, false, false, false, false, false, co }
   if not tapped then readers[stream] = r end
   if stream.readableEnded == true then
     r[ENDED] = true
@@ -540,8 +575,9 @@ local function readerOf(stream, name)
   return r
 end
 
--- The next chunk (nil at the end), waiting for it when none is queued.
-local function nextChunk(r, name)
+-- The next chunk (nil at the end), waiting for it when none is queued;
+-- co is the coroutine that runs, when the caller knows it.
+local function nextChunk(r, name, co)
   local qh = r[QH]
   if qh then
     local q = r[Q]
@@ -552,7 +588,7 @@ local function nextChunk(r, name)
   end
   if r[ERR] then error(r[ERR], 0) end
   if r[ENDED] then return nil end
-  local co = current(name)
+  if co == nil then co = current(name) end
   r[WAITING] = co
   if r[PAUSED] then
     r[PAUSED] = false
@@ -587,7 +623,7 @@ end
 -- The next line without its '\n' or '\r\n'; the last line without
 -- a newline too; nil at the end. A line split across chunks is kept as
 -- parts until its end comes, so a long line costs one concatenation.
-local function nextLine(r)
+local function nextLine(r, co)
   while true do
     local buf = r[BUF]
     if buf then
@@ -614,7 +650,7 @@ local function nextLine(r)
       end
       r[BUF] = false
     end
-    local chunk = nextChunk(r, 'readable:lines')
+    local chunk = nextChunk(r, 'readable:lines', co)
     if chunk == nil then
       if not r[PARTS] then return nil end
       return chomp(leftover(r))
@@ -626,27 +662,42 @@ local function nextLine(r)
   end
 end
 
-local function iterStep(r)
+local function iterStep(r, co)
   if r[BUF] or r[PARTS] then
     local rest = leftover(r)
     if rest ~= '' then return rest end
   end
-  return nextChunk(r, 'readable:iter')
+  return nextChunk(r, 'readable:iter', co)
 end
 
 -- for chunk in readable:iter() do ... end: each chunk as 'data' gives it;
 -- the loop ends at 'end' and raises the stream's error, or
 -- ERR_STREAM_PREMATURE_CLOSE when it closes before its end. The function
 -- returned can also be called by itself, as io.lines' can.
+--
+-- Both loops return the reader as the for loop's state. A call with it is
+-- a for loop's, whose frame stays in one coroutine: while `cur` is the
+-- coroutine that made the newest loop over the reader, that loop is the
+-- one running, and its wait needs no coroutine.running (a trace exit per
+-- chunk). Any other call (the function called by itself, a loop of an
+-- older iter) checks. The one case this cannot tell: a coroutine of the
+-- script's own, inside that coroutine, running a for loop over the pair
+-- iter returned to it.
 local function iter(self)
   local r = readerOf(self, 'readable:iter')
-  return function() return iterStep(r) end
+  return function(s)
+    if s == r and cur == r[OWNER] then return iterStep(r, cur) end
+    return iterStep(r, nil)
+  end, r
 end
 
 -- for line in readable:lines() do ... end: the stream cut in lines.
 local function lines(self)
   local r = readerOf(self, 'readable:lines')
-  return function() return nextLine(r) end
+  return function(s)
+    if s == r and cur == r[OWNER] then return nextLine(r, cur) end
+    return nextLine(r, nil)
+  end, r
 end
 
 -- Every Readable gets the loops, and so does net.Socket, a readable of

@@ -545,6 +545,75 @@ co('a loop left with break goes on in the next loop, lines then iter', function(
   t.eq(table.concat(body), 'body-rest')
 end)
 
+co('a for loop over an iterator made in another coroutine waits in its own', function()
+  local r = stream.PassThrough:new()
+  local f, s = r:iter()
+  t.eq(s ~= nil, true, 'iter gives the for loop a state')
+  setTimeout(function() r:write('a') end, 2)
+  setTimeout(function() r:write('b') end, 10)
+  setTimeout(function() r:finish() end, 18)
+  -- The child loops with this coroutine's iterator: it must wait in the
+  -- child, or this coroutine, waiting in coro.all, would be resumed by 'a'.
+  local first = coro.all({ function()
+    for chunk in f, s do return chunk end
+  end })
+  t.eq(first, 'a')
+  local rest = {}
+  for chunk in f, s do rest[#rest + 1] = chunk end
+  t.same(rest, { 'b' })
+end)
+
+t.test('a coroutine the script resumed itself still loops and writes with coro', function(done)
+  local r, out = stream.PassThrough:new(), stream.PassThrough:new()
+  local c = coro.run(function()
+    t.eq(coroutine.yield('mine'), 'go')
+    local got = {}
+    for chunk in r:iter() do
+      got[#got + 1] = chunk
+      coro.write(out, chunk:upper())
+    end
+    t.same(got, { 'a', 'b' })
+    t.eq(out:read(), 'AB')
+    done()
+  end)
+  t.eq(coroutine.status(c), 'suspended')
+  setTimeout(function()
+    local ok, v = coroutine.resume(c, 'go')
+    t.eq(ok, true)
+    t.ok(v ~= nil and v ~= 'mine', 'it waits in its loop now')
+    r:write('a')
+    setTimeout(function()
+      r:write('b')
+      r:finish()
+    end, 2)
+  end, 2)
+end)
+
+t.test("chunks emitted inside a script's own coroutine reach the loop in order", function(done)
+  local r = stream.PassThrough:new()
+  local got = {}
+  coro.run(function()
+    for chunk in r:iter() do got[#got + 1] = chunk end
+    t.same(got, { 'x1', 'x2', 'x3' })
+    done()
+  end)
+  setTimeout(function()
+    -- The PassThrough emits 'data' inside write, so the loop's coroutine
+    -- is resumed from inside this generator, which Lua allows.
+    local gen = coroutine.wrap(function()
+      for i = 1, 3 do
+        r:write('x' .. i)
+        coroutine.yield(i)
+      end
+      r:finish()
+    end)
+    t.eq(gen(), 1)
+    t.eq(gen(), 2)
+    t.eq(gen(), 3)
+    gen()
+  end, 2)
+end)
+
 -- Sockets --------------------------------------------------------------------
 
 local net = require('net')
