@@ -22,6 +22,7 @@ local ticks = require('internal/ticks')
 local EventEmitter = require('events')
 local Buffer = require('buffer').Buffer
 local pathmod = require('path')
+local timers = require('timers')
 local uv = binding('fs')
 
 local type, error, select, unpack, setmetatable, getmetatable =
@@ -745,6 +746,26 @@ local function readErr(e, syscall, file)
   return uvErr(e, syscall, syscall == 'open' and file or nil)
 end
 
+-- A big file (1 MiB or more) is read into a mapping that the binding
+-- keeps for the next big one, so reading big files again and again costs
+-- no page faults; once no big read came for a second, it is dropped.
+local BIG_FILE = 1048576
+local spareTimer = nil
+
+local function dropSpare()
+  uv.dropspare()
+end
+
+local function keepSpare(s)
+  if #s + 1 < BIG_FILE then return end
+  if spareTimer == nil then
+    spareTimer = timers.setTimeout(dropSpare, 1000)
+    spareTimer:unref()
+  else
+    spareTimer:refresh()
+  end
+end
+
 function fs.readFile(file, opts, cb)
   if cb == nil then cb = opts opts = nil end
   checkCb(cb)
@@ -754,7 +775,9 @@ function fs.readFile(file, opts, cb)
   if enc ~= nil and enc ~= 'buffer' and not Buffer.isEncoding(enc) then raise(errors.ERR_UNKNOWN_ENCODING(enc)) end
   local flags = flagsOf(o.flag, O_RDONLY)
   local ok, e = uv.readfile(file, flags, function(err, v)
-    if err then cb(readErr(err, v, file)) else cb(nil, decoded(v, enc)) end
+    if err then return cb(readErr(err, v, file)) end
+    keepSpare(v)
+    cb(nil, decoded(v, enc))
   end)
   if not ok then nextTick(cb, uvErr(e, 'open', file)) end
 end
@@ -766,6 +789,7 @@ function fs.readFileSync(file, opts)
   if enc ~= nil and enc ~= 'buffer' and not Buffer.isEncoding(enc) then raise(errors.ERR_UNKNOWN_ENCODING(enc)) end
   local s, e, syscall = uv.readfile(file, flagsOf(o.flag, O_RDONLY))
   if s == nil then raise(readErr(e, syscall, file)) end
+  keepSpare(s)
   return decoded(s, enc)
 end
 
