@@ -56,6 +56,21 @@ t.test('a file past 8 MiB is read in two halves at once, every byte in its place
   end))
 end)
 
+t.test('the memory a big file was read into goes back a second after the last big read', function(done)
+  local size = 24 * 1048576
+  fs.writeFileSync(P('spare'), string.rep('s', size))
+  fs.readFile(P('spare'), t.mustCall(function(err, s)
+    t.eq(#s, size)
+    fs.unlinkSync(P('spare'))
+    local before = process.memoryUsage().rss
+    setTimeout(t.mustCall(function()
+      local after = process.memoryUsage().rss
+      t.ok(before - after >= 20 * 1048576, ('RSS went from %d to %d'):format(before, after))
+      done()
+    end), 1300)
+  end))
+end, 5000)
+
 t.test('readFile and writeFile with callbacks', function(done)
   fs.writeFile(P('cb'), 'hello', t.mustCall(function(err)
     t.eq(err, nil)
