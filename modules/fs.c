@@ -34,7 +34,7 @@
 
 /* From this size on, readFile reads into an anonymous mapping. */
 #define BIG_FILE (1u << 20)
-/* From this size on, two threads read the two halves of a file. */
+/* From this size on, two threads read a file (read_parallel). */
 #define PARALLEL_MIN ((size_t)8 << 20)
 
 #define DIR_MT "lode.fsdir"
@@ -715,39 +715,73 @@ static ssize_t pread_full(int fd, char *p, size_t len, off_t off) {
   return (ssize_t)n;
 }
 
-/* The second half of read_halves, on a thread of its own. */
+/* A big file read by two threads at once, in chunks that each takes in
+ * turn (under lock) until none is left: a thread that starts late or runs
+ * slower takes fewer, so neither waits for a fixed half of the other's.
+ * Lives on the stack of read_parallel, which joins the second thread. */
 typedef struct {
+  uv_mutex_t lock;
   int fd;
   char *p;
-  size_t len;
-  off_t off;
-  ssize_t got;
-} half_read;
+  size_t size;
+  size_t next; /* the offset of the next chunk to take */
+  size_t end;  /* the lowest offset a read stopped short at (EOF), or size */
+  int err;     /* the first -errno, or 0 */
+} shared_read;
 
-static void read_half(void *arg) {
-  half_read *h = (half_read *)arg;
-  h->got = pread_full(h->fd, h->p, h->len, h->off);
+#define READ_CHUNK ((size_t)4 << 20)
+
+static void read_chunks(void *arg) {
+  shared_read *s = (shared_read *)arg;
+  for (;;) {
+    size_t off, len;
+    ssize_t got;
+    uv_mutex_lock(&s->lock);
+    off = s->next;
+    if (s->err || off >= s->end) {
+      uv_mutex_unlock(&s->lock);
+      return;
+    }
+    len = s->size - off < READ_CHUNK ? s->size - off : READ_CHUNK;
+    s->next = off + len;
+    uv_mutex_unlock(&s->lock);
+    got = pread_full(s->fd, s->p + off, len, (off_t)off);
+    uv_mutex_lock(&s->lock);
+    if (got < 0) {
+      if (!s->err) s->err = (int)got;
+    } else if ((size_t)got < len && off + (size_t)got < s->end) {
+      s->end = off + (size_t)got;
+    }
+    uv_mutex_unlock(&s->lock);
+  }
 }
 
-/* Reads size bytes of a big file from offset 0 into p, the two halves on
- * two threads at once: copying from the page cache is most of the cost of
- * a big readFile, and a second core halves it. Returns the bytes in place
- * from 0 on (less than size when the file shrank), or a libuv status. */
-static ssize_t read_halves(int fd, char *p, size_t size) {
-  size_t half = (size / 2) & ~(size_t)65535;
-  half_read h = {fd, p + half, size - half, (off_t)half, 0};
+/* Reads size bytes of a big file from offset 0 into p on two threads:
+ * copying from the page cache is most of the cost of a big readFile, and
+ * a second core halves it. Returns the bytes in place from 0 on (less
+ * than size when the file shrank), or a libuv status. Every chunk below
+ * the returned count was read whole: a short one would have lowered it. */
+static ssize_t read_parallel(int fd, char *p, size_t size) {
+  shared_read s;
   uv_thread_t t;
-  ssize_t first;
-  if (uv_thread_create(&t, read_half, &h) != 0) {
-    first = pread_full(fd, p, size, 0);
-    return first < 0 ? uv_translate_sys_error((int)-first) : first;
+  int second;
+  if (uv_mutex_init(&s.lock) != 0) {
+    ssize_t n = pread_full(fd, p, size, 0);
+    return n < 0 ? uv_translate_sys_error((int)-n) : n;
   }
-  first = pread_full(fd, p, half, 0);
-  uv_thread_join(&t);
-  if (first < 0) return uv_translate_sys_error((int)-first);
-  if (h.got < 0) return uv_translate_sys_error((int)-h.got);
-  if ((size_t)first < half) return first;
-  return (ssize_t)(half + (size_t)h.got);
+  s.fd = fd;
+  s.p = p;
+  s.size = size;
+  s.next = 0;
+  s.end = size;
+  s.err = 0;
+  /* Without a second thread, this one takes every chunk. */
+  second = uv_thread_create(&t, read_chunks, &s) == 0;
+  read_chunks(&s);
+  if (second) uv_thread_join(&t);
+  uv_mutex_destroy(&s.lock);
+  if (s.err) return uv_translate_sys_error(-s.err);
+  return (ssize_t)s.end;
 }
 
 /* Reads the whole of fd into j->data. A regular file's size sizes the
@@ -783,8 +817,8 @@ static void read_all(readjob *j, int fd) {
     if (m != MAP_FAILED) {
       size_t n = 0;
       if (j->path && cap - 1 >= PARALLEL_MIN) {
-        /* Our own descriptor, at offset 0: both halves at once. */
-        ssize_t got = read_halves(fd, (char *)m, cap - 1);
+        /* Our own descriptor, at offset 0: two threads at once. */
+        ssize_t got = read_parallel(fd, (char *)m, cap - 1);
         if (got < 0) {
           munmap(m, mcap);
           j->err = (int)got;

@@ -37,8 +37,8 @@ t.test('big files read again and again, larger then smaller', function(done)
   end))
 end)
 
-t.test('a file past 8 MiB is read in two halves at once, every byte in its place', function(done)
-  -- Each 64 KiB block starts with its own number, so a half put in the
+t.test('a file past 8 MiB is read by two threads at once, every byte in its place', function(done)
+  -- Each 64 KiB block starts with its own number, so a chunk put in the
   -- wrong place shows.
   local blocks = {}
   for i = 1, 9 * 16 + 3 do
