@@ -568,6 +568,46 @@ t.test('a bad chunk size in a response: HPE_INVALID_CHUNK_SIZE', function(done)
   end)
 end)
 
+t.test('finish again: ERR_STREAM_ALREADY_FINISHED, or a write after end with a chunk', function(done)
+  -- Node's test-http-outgoing-end-multiple, and its end(chunk) after end.
+  local sorder, corder = {}, {}
+  local function log(order, what)
+    return function(err) order[#order + 1] = what .. ' ' .. tostring(err and err.code) end
+  end
+  local server
+  server = serve(function(req, res)
+    res:on('error', log(sorder, 'error'))
+    t.eq(res:finish('testing ended state', log(sorder, 'cb1')), res)
+    res:finish(log(sorder, 'cb2'))
+    res:finish('more', log(sorder, 'cb-chunk'))
+    sorder[#sorder + 1] = 'sync'
+    res:on('finish', function()
+      res:finish(log(sorder, 'cb3'))
+      sorder[#sorder + 1] = 'after finish'
+    end)
+  end, function(_, port)
+    local req
+    req = http.request({ port = port, host = '127.0.0.1', method = 'POST' }, function(res)
+      res:resume()
+      res:on('end', function()
+        setTimeout(function()
+          req:finish(log(corder, 'cb3'))
+          -- The order node 20 gives for the same calls.
+          t.same(sorder, { 'cb2 ERR_STREAM_ALREADY_FINISHED', 'sync', 'cb1 nil',
+            'cb3 ERR_STREAM_ALREADY_FINISHED', 'after finish',
+            'cb-chunk ERR_STREAM_WRITE_AFTER_END', 'error ERR_STREAM_WRITE_AFTER_END' })
+          t.same(corder, { 'cb2 nil', 'cb3 ERR_STREAM_ALREADY_FINISHED' })
+          server:close()
+          done()
+        end, 20)
+      end)
+    end)
+    -- Still connecting: the second finish waits for 'finish'.
+    req:finish('x')
+    req:finish(log(corder, 'cb2'))
+  end)
+end)
+
 t.test('request options are checked', function()
   t.raises(function() http.request('not a url') end, 'ERR_INVALID_URL')
   t.raises(function() http.request('https://example.com/') end, 'ERR_INVALID_PROTOCOL')

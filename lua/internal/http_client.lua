@@ -25,6 +25,7 @@ local emit = EventEmitter.emit
 local newError = errors.new
 local OutgoingMessage = common.OutgoingMessage
 local run, chunkBytes, headerLines = common.run, common.chunkBytes, common.headerLines
+local finishAgain = common.finishAgain
 local setVersion, newIncoming, endIncoming = common.setVersion, common.newIncoming, common.endIncoming
 local EOF = binding('tcp').codes.EOF
 local band = bit.band
@@ -398,10 +399,7 @@ end
 function ClientRequest:finish(chunk, enc, cb)
   if type(chunk) == 'function' then cb, chunk, enc = chunk, nil, nil end
   if type(enc) == 'function' then cb, enc = enc, nil end
-  if self.finished then
-    if cb then nextTick(cb) end
-    return self
-  end
+  if self.finished then return finishAgain(self, chunk, cb, self.writableFinished) end
   local data, len = nil, 0
   if chunk ~= nil then
     data, len = chunkBytes(chunk, enc)

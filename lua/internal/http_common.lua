@@ -626,6 +626,20 @@ function M.refuseWrite(msg, chunk, cb)
   return false
 end
 
+-- finishAgain(msg, chunk, cb, out): finish() on a message already
+-- finished, as Node's OutgoingMessage end(): a chunk is a write after end
+-- (the callback, then 'error'); else the callback gets
+-- ERR_STREAM_ALREADY_FINISHED at once when everything is out (`out`,
+-- Node's writableFinished), or is called at 'finish'.
+function M.finishAgain(msg, chunk, cb, out)
+  if chunk ~= nil and chunk ~= '' then
+    nextTick(afterEnd, msg, errors.ERR_STREAM_WRITE_AFTER_END(), cb)
+  elseif cb then
+    if out then cb(errors.ERR_STREAM_ALREADY_FINISHED('end')) else msg:once('finish', cb) end
+  end
+  return msg
+end
+
 -- Self checks ----------------------------------------------------------------------
 
 -- guard(cls, name, is, skip): every method of cls checks its object first

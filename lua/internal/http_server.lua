@@ -29,7 +29,7 @@ local newError = errors.new
 local OutgoingMessage = common.OutgoingMessage
 local STATUS_CODES = common.STATUS_CODES
 local run, utcDate, chunkBytes, headerLines = common.run, common.utcDate, common.chunkBytes, common.headerLines
-local refuseWrite = common.refuseWrite
+local refuseWrite, finishAgain = common.refuseWrite, common.finishAgain
 local setVersion, newIncoming, endIncoming, dump = common.setVersion, common.newIncoming, common.endIncoming, common.dump
 
 local M = {}
@@ -248,10 +248,7 @@ function ServerResponse:finish(chunk, enc, cb)
   if type(chunk) == 'function' then cb, chunk, enc = chunk, nil, nil end
   if type(enc) == 'function' then cb, enc = enc, nil end
   if self.finished then
-    if cb then
-      if self.writableFinished then nextTick(cb) else self:once('finish', cb) end
-    end
-    return self
+    return finishAgain(self, chunk, cb, self.writableFinished or rawget(self, '_out') == true)
   end
   if self.destroyed then
     if cb then nextTick(cb, errors.ERR_STREAM_DESTROYED('end')) end
@@ -459,6 +456,9 @@ local function finishWhenFlushed(sock, res)
   -- response, and the getter is four lookups away on a connection.
   local pending = rawget(sock, '_pending')
   if (pending == nil or pending == 0) and rawget(sock, '_early') == nil then
+    -- All of it is in the kernel: Node's writableFinished is true from
+    -- here, before 'finish' comes.
+    res._out = true
     return nextTick(emitFinish, res)
   end
   local fq = rawget(sock, '_hfq') or newFlushQueue(sock)
