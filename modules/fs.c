@@ -1321,12 +1321,10 @@ static void drop_spare(statbuf *s) {
   if (s) s->spare = NULL;
 }
 
-/* dropspare(): unmaps the spare mapping; true when there was one. */
+/* dropspare(): unmaps the spare mapping, if any. */
 static int l_dropspare(lua_State *L) {
-  statbuf *s = (statbuf *)lua_touserdata(L, lua_upvalueindex(1));
-  lua_pushboolean(L, s->spare != NULL);
-  drop_spare(s);
-  return 1;
+  drop_spare((statbuf *)lua_touserdata(L, lua_upvalueindex(1)));
+  return 0;
 }
 
 static const luaL_Reg funcs[] = {

@@ -248,7 +248,7 @@ function ServerResponse:finish(chunk, enc, cb)
   if type(chunk) == 'function' then cb, chunk, enc = chunk, nil, nil end
   if type(enc) == 'function' then cb, enc = enc, nil end
   if self.finished then
-    return finishAgain(self, chunk, cb, self.writableFinished or rawget(self, '_out') == true)
+    return finishAgain(self, chunk, cb, self.writableFinished)
   end
   if self.destroyed then
     if cb then nextTick(cb, errors.ERR_STREAM_DESTROYED('end')) end
@@ -456,9 +456,9 @@ local function finishWhenFlushed(sock, res)
   -- response, and the getter is four lookups away on a connection.
   local pending = rawget(sock, '_pending')
   if (pending == nil or pending == 0) and rawget(sock, '_early') == nil then
-    -- All of it is in the kernel: Node's writableFinished is true from
-    -- here, before 'finish' comes.
-    res._out = true
+    -- All of it is in the kernel: writableFinished is true from here, as
+    -- Node's getter is, before 'finish' comes.
+    res.writableFinished = true
     return nextTick(emitFinish, res)
   end
   local fq = rawget(sock, '_hfq') or newFlushQueue(sock)
