@@ -92,9 +92,6 @@ end
 -- process 'uncaughtException' as any callback's error would, so the
 -- callback that resumed it is never cut short.
 local function settle(co, ok, ...)
-  -- A coroutine that yielded for a wait (WAIT) is suspended: the common
-  -- case, told without asking coroutine.status.
-  if ok and (...) == WAIT then return end
   if status(co) ~= 'dead' then return end
   state[co] = nil
   local parent = parents[co]
@@ -115,6 +112,10 @@ local cur = nil
 
 local function resumed(co, prev, ok, ...)
   cur = prev
+  -- A coroutine that yielded for a wait (WAIT) is suspended: the common
+  -- case, told here without asking coroutine.status or calling settle
+  -- (a vararg call costs a frame copy).
+  if ok and (...) == WAIT then return end
   return settle(co, ok, ...)
 end
 
