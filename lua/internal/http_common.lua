@@ -633,7 +633,7 @@ end
 -- Node's writableFinished), or is called at 'finish'.
 function M.finishAgain(msg, chunk, cb, out)
   if chunk ~= nil and chunk ~= '' then
-    nextTick(afterEnd, msg, errors.ERR_STREAM_WRITE_AFTER_END(), cb)
+    M.refuseWrite(msg, chunk, cb)
   elseif cb then
     if out then cb(errors.ERR_STREAM_ALREADY_FINISHED('end')) else msg:once('finish', cb) end
   end
