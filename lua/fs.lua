@@ -749,17 +749,13 @@ end
 -- A big file (1 MiB or more) is read into a mapping that the binding
 -- keeps for the next big one, so reading big files again and again costs
 -- no page faults; once no big read came for a second, it is dropped.
-local BIG_FILE = 1048576
+local BIG_FILE = uv.bigfile
 local spareTimer = nil
-
-local function dropSpare()
-  uv.dropspare()
-end
 
 local function keepSpare(s)
   if #s + 1 < BIG_FILE then return end
   if spareTimer == nil then
-    spareTimer = timers.setTimeout(dropSpare, 1000)
+    spareTimer = timers.setTimeout(uv.dropspare, 1000)
     spareTimer:unref()
   else
     spareTimer:refresh()

@@ -1412,5 +1412,9 @@ int luaopen_lode_fs(lua_State *L) {
   lua_setfield(L, -2, "__gc");
   lua_pop(L, 1);
   luaL_openlib(L, NULL, funcs, 1);
+  /* The size from which a readFile keeps a spare mapping (fs.lua times
+   * its drop from there). */
+  lua_pushinteger(L, (lua_Integer)BIG_FILE);
+  lua_setfield(L, -2, "bigfile");
   return 1;
 }
